@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+# nsfd: namespace file descriptors for Linux, in Rust.
+#
+#   make run [CMD='...']   set up, build, boot the kernel under virtme-ng
+#   make test              set up, build, boot, run every test suite
+#
+# When the kernel build reaches this directory it reads Kbuild, not this file.
+
+NSFD_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nsfd
+export NSFD_CACHE KERNEL_SRC
+
+TARGET := x86_64-unknown-linux-gnu
+export NSFD_UAPI_HEADERS := $(CURDIR)/build/usr-headers/include
+
+.PHONY: all toolchain kernel userspace run test patches clean distclean help
+
+all: kernel userspace
+
+help:
+	@sed -n '3,6p' Makefile
+
+toolchain:
+	@scripts/setup-toolchain.sh --versions
+
+kernel: toolchain
+	@scripts/build-kernel.sh
+
+# Static binaries: they run in the VM whatever the host's libraries are.
+userspace: kernel
+	RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --target $(TARGET)
+
+run: export NSFD_CMD = $(CMD)
+run: userspace
+	@scripts/vm.sh
+
+test:
+	@scripts/test.sh
+
+# The integration as a git am-able series against the pristine tree.
+patches:
+	@scripts/export-patches.sh
+
+# Only the project's outputs; the kernel build cache stays.
+clean:
+	rm -rf results target build
+
+# Also the cache: source, working tree, kernel builds, tools.
+distclean: clean
+	rm -rf "$(NSFD_CACHE)"

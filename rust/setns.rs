@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `setns(fd, nstype)`: join the namespace an nsfd handle or nsfs file names, or several
+//! namespaces of the task a pidfd refers to. Mainline's ABI and results.
+
+use crate::{
+    handlefs::handle_namespace,
+    ns::Namespace,
+    nsset::NsSet, //
+};
+use kernel::{
+    bindings,
+    error::from_err_ptr,
+    fs::{
+        File,
+        LocalFile, //
+    },
+    prelude::*, //
+};
+
+/// What a descriptor passed to setns() names.
+enum Target<'a> {
+    /// One namespace: an nsfd handle or an nsfs file.
+    Namespace(&'a Namespace),
+    /// Namespaces of the task behind a pidfd.
+    Pidfd(*mut bindings::pid),
+}
+
+impl<'a> Target<'a> {
+    fn of(file: &'a File) -> Result<Self> {
+        if let Some(ns) = handle_namespace(file) {
+            return Ok(Target::Namespace(ns));
+        }
+        // SAFETY: `file` is alive while borrowed.
+        if unsafe { bindings::proc_ns_file(file.as_ptr()) } {
+            // SAFETY: The inode of an nsfs file owns a reference to the namespace in
+            // `i_private`, and the file keeps the inode.
+            return Ok(Target::Namespace(unsafe {
+                Namespace::from_raw((*(*file.as_ptr()).f_inode).i_private.cast())
+            }));
+        }
+        // SAFETY: `file` is alive; `pidfd_pid` returns an error pointer for other files.
+        match from_err_ptr(unsafe { bindings::pidfd_pid(file.as_ptr()) }) {
+            Ok(pid) => Ok(Target::Pidfd(pid)),
+            Err(_) => Err(EINVAL),
+        }
+    }
+}
+
+pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
+    // As in C, the flags are an int widened to unsigned long with its sign.
+    let mut flags = nstype as c_long as c_ulong;
+    let fd = u32::try_from(fd).map_err(|_| EBADF)?;
+    let file = LocalFile::fget(fd)?;
+    // SAFETY: setns() does not use the file position.
+    let file = unsafe { LocalFile::assume_no_fdget_pos(file) };
+    let target = Target::of(&file)?;
+
+    match target {
+        Target::Namespace(ns) => {
+            // 0 means any type; anything else must be the namespace's own.
+            let ns_type = c_ulong::from(ns.ns_type());
+            if flags != 0 && flags != ns_type {
+                return Err(EINVAL);
+            }
+            flags = ns_type;
+        }
+        Target::Pidfd(_) => NsSet::check_flags(flags)?,
+    }
+
+    let mut nsset = NsSet::prepare(flags)?;
+    match target {
+        Target::Namespace(ns) => ns.install(nsset.as_mut_ptr())?,
+        Target::Pidfd(pid) => nsset.install_task_of(pid)?,
+    }
+    nsset.commit();
+    Ok(())
+}

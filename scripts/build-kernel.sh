@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the custom kernel (out of tree, in the cache) and install its uapi
+# headers there. Leaves ./build pointing at the build directory.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+src=$("$NSFD_TOP/scripts/fetch-kernel.sh")
+tree=$("$NSFD_TOP/scripts/prepare-tree.sh" "$src")
+kver=$(make -s -C "$tree" kernelversion)
+# Keyed by kernel version and config: another config never reuses objects.
+key=$kver-$(sha256sum <"$NSFD_TOP/config/nsfd.config" | cut -c1-12)
+out=$NSFD_CACHE/build/$key
+mapfile -t kargs < <(kmake_args)
+
+"$NSFD_TOP/scripts/configure.sh" "$tree" "$out"
+say "building Linux $kver in $out"
+make -s -C "$tree" O="$out" "${kargs[@]}" -j"$(nproc)" bzImage
+make -s -C "$tree" O="$out" "${kargs[@]}" headers_install INSTALL_HDR_PATH="$out/usr-headers" >/dev/null
+ln -sfn "$out" "$NSFD_TOP/build"
+say "kernel image: $out/arch/x86/boot/bzImage"

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the scripts in this directory. Source it; do not run it.
+
+NSFD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NSFD_CACHE=${NSFD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nsfd}
+NSFD_RESULTS=${NSFD_RESULTS:-$NSFD_TOP/results}
+# The kernel series this project is written against.
+NSFD_KSERIES=7.3
+LLVM_BIN=/usr/lib/llvm-19/bin
+BINDGEN=${BINDGEN:-$NSFD_CACHE/cargo/bin/bindgen}
+VENV=$NSFD_CACHE/venv
+
+export PATH="$LLVM_BIN:$VENV/bin:$PATH"
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+
+say() { printf '%s\n' "nsfd: $*" >&2; }
+die() { printf '%s\n' "nsfd: error: $*" >&2; exit 1; }
+
+# Kernel make arguments: Debian's rustc-web (it ships the library source the
+# kernel needs) instead of the rustup toolchain that comes first in PATH.
+kmake_args() {
+	printf '%s\n' LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+		HOSTRUSTC=/usr/bin/rustc BINDGEN="$BINDGEN"
+}

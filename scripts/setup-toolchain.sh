@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what building and booting the kernel needs. Idempotent: a second
+# run only checks. Needs root for apt (or everything already installed).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+APT_PKGS=(
+	clang-19 lld-19 llvm-19 libclang-19-dev
+	rustc-web rust-web-src
+	flex bison bc libelf-dev libssl-dev cpio dwarves make
+	busybox-static iproute2 util-linux kmod
+	libcap-dev
+)
+# Extra suites are pinned low so that a plain install never takes from them.
+PREFS=/etc/apt/preferences.d/nsfd-extra-suites
+SOURCES=/etc/apt/sources.list.d/nsfd-extra-suites.sources
+
+# Name the mirror the machine already uses; no host name lives in this repo.
+machine_mirror() {
+	local uri
+	uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+		grep -v security | grep -oE '(https?|file)://[^ ]+/debian/?' | head -n1)
+	[ -n "$uri" ] || die "cannot find a Debian mirror in the apt sources"
+	printf '%s\n' "${uri%/}"
+}
+
+add_suites() {
+	[ -f "$SOURCES" ] && [ -f "$PREFS" ] && return 0
+	local mirror
+	mirror=$(machine_mirror)
+	say "adding suites trixie-backports and bookworm-backports (pinned low) from the machine's mirror"
+	cat >"$SOURCES" <<EOT
+Types: deb
+URIs: $mirror
+Suites: trixie-backports bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOT
+	cat >"$PREFS" <<EOT
+Package: *
+Pin: release n=trixie-backports
+Pin-Priority: -1
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 1
+EOT
+	apt-get update -qq
+}
+
+missing_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"
+	done
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || die "$1 is missing and installing it needs root (run: sudo $0)"
+}
+
+install_apt() {
+	local miss
+	miss=$(missing_pkgs "${APT_PKGS[@]}" udev qemu-system-x86 | tr '\n' ' ')
+	[ -z "${miss// }" ] && return 0
+	need_root "$miss"
+	add_suites
+	[ -n "$(missing_pkgs "${APT_PKGS[@]}")" ] && {
+		say "installing: $(missing_pkgs "${APT_PKGS[@]}" | tr '\n' ' ')"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PKGS[@]}" >/dev/null
+	}
+	# virtme-ng's init runs systemd-udevd; take the udev that matches the
+	# installed systemd so that nothing else is upgraded.
+	if [ -n "$(missing_pkgs udev)" ]; then
+		local sdver
+		sdver=$(dpkg-query -W -f='${Version}' systemd)
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "udev=$sdver" >/dev/null
+	fi
+	# bookworm's qemu 7.2 conflicts with the machine's qemu-utils 10.0.
+	if [ -n "$(missing_pkgs qemu-system-x86)" ]; then
+		say "installing qemu-system-x86 from bookworm-backports"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			-t bookworm-backports qemu-system-x86 >/dev/null
+	fi
+}
+
+install_bindgen() {
+	[ -x "$BINDGEN" ] && return 0
+	say "installing bindgen-cli from crates.io into $NSFD_CACHE/cargo"
+	command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+	cargo install --locked --quiet --root "$NSFD_CACHE/cargo" bindgen-cli --version '^0.72' ||
+		die "bindgen-cli: 'cargo install bindgen-cli' failed"
+}
+
+install_vng() {
+	[ -x "$VENV/bin/vng" ] && return 0
+	say "installing virtme-ng from PyPI into $VENV"
+	python3 -m venv "$VENV" || die "python3 venv failed: apt-get install python3-venv"
+	"$VENV/bin/pip" install -q 'virtme-ng==1.42' || die "virtme-ng: pip install failed"
+}
+
+check_tools() {
+	local t
+	for t in /usr/bin/rustc:rustc-web /usr/lib/rustlib/src/rust/library:rust-web-src \
+		"$LLVM_BIN/clang:clang-19" "$LLVM_BIN/ld.lld:lld-19" "$BINDGEN:bindgen-cli (cargo install bindgen-cli)" \
+		"$VENV/bin/vng:virtme-ng (pip install virtme-ng)" /usr/bin/qemu-system-x86_64:qemu-system-x86 \
+		/usr/bin/busybox:busybox-static /lib/systemd/systemd-udevd:udev; do
+		[ -e "${t%%:*}" ] || die "missing ${t%%:*}: install ${t#*:}"
+	done
+}
+
+versions() {
+	echo "rustc: $(/usr/bin/rustc --version)"
+	echo "clang: $("$LLVM_BIN/clang" --version | head -n1)"
+	echo "bindgen: $("$BINDGEN" --version)"
+	echo "virtme-ng: $("$VENV/bin/vng" --version 2>&1 | head -n1)"
+	echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
+	echo "host cargo: $(cargo --version)"
+}
+
+mkdir -p "$NSFD_CACHE"
+install_apt
+install_bindgen
+install_vng
+check_tools
+if [ "${1:-}" = --versions ]; then versions; fi

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make test: set up, build, boot, run every suite, print KTAP per suite and one
+# closing line "N passed, N failed[, N skipped]". Exit 1 if anything failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$NSFD_TOP"
+results=$NSFD_RESULTS
+rm -rf "$results"
+mkdir -p "$results/ktap"
+start=$(date +%s)
+stamp() { echo "nsfd: [$(($(date +%s) - start))s] $*" >&2; }
+
+# A suite written on the host: KTAP from "NAME STATUS [message]" lines.
+host_suite() { # host_suite NAME < lines
+	local name=$1 i=0 lines
+	mapfile -t lines
+	{
+		echo "KTAP version 1"
+		echo "# $name"
+		echo "1..${#lines[@]}"
+		for l in "${lines[@]}"; do
+			i=$((i + 1))
+			read -r case st msg <<<"$l"
+			case $st in
+			ok) echo "ok $i $case" ;;
+			skip) echo "ok $i $case # SKIP $msg" ;;
+			*) [ -n "$msg" ] && echo "# $case: $msg"; echo "not ok $i $case" ;;
+			esac
+		done
+	} | tee "$results/ktap/$name.ktap"
+}
+
+# Counts the cases of every suite and prints the closing line.
+summary() {
+	local p=0 f=0 s=0 file sp sf ss
+	echo
+	for file in "$results"/ktap/*.ktap; do
+		[ -e "$file" ] || continue
+		sp=$(grep -cE '^ok [0-9]+' "$file" | tr -d ' ')
+		ss=$(grep -cE '^ok [0-9]+ .*# SKIP' "$file" | tr -d ' ')
+		sf=$(grep -cE '^not ok [0-9]+' "$file" | tr -d ' ')
+		# A plan of 1..0 with SKIP is one skipped suite.
+		if grep -qE '^1\.\.0 # SKIP' "$file"; then ss=$((ss + 1)); sp=$((sp + 1)); fi
+		printf 'nsfd: %-16s %4d passed, %d failed, %d skipped\n' "$(basename "$file" .ktap)" $((sp - ss)) "$sf" "$ss"
+		p=$((p + sp - ss)) f=$((f + sf)) s=$((s + ss))
+	done | tee "$results/summary.txt"
+	read -r p f s < <(awk '{p+=$3; f+=$5; s+=$7} END {print p+0, f+0, s+0}' "$results/summary.txt")
+	stamp "done"
+	local line="$p passed, $f failed"
+	[ "$s" -gt 0 ] && line="$line, $s skipped"
+	echo "$line" | tee -a "$results/summary.txt"
+	[ "$f" -eq 0 ]
+}
+
+stamp "toolchain"
+if ! scripts/setup-toolchain.sh --versions >"$results/versions.txt"; then
+	echo "setup failed - see above" | host_suite setup >/dev/null
+	summary
+	exit 1
+fi
+cat "$results/versions.txt"
+
+stamp "kernel"
+if scripts/build-kernel.sh 2>&1 | tee "$results/build.log"; [ "${PIPESTATUS[0]}" = 0 ]; then
+	kbuild=ok
+else
+	kbuild=fail
+fi
+kver=$(cat build/include/config/kernel.release 2>/dev/null || echo "?")
+echo "kernel: Linux $kver ($(readlink build 2>/dev/null))" | tee -a "$results/versions.txt"
+
+stamp "static checks"
+tree=$(readlink -f build/source 2>/dev/null || true)
+{
+	echo "kernel_build $kbuild"
+	if [ -n "$tree" ] && rustfmt --edition 2021 --config-path "$tree/.rustfmt.toml" --check rust/*.rs >"$results/rustfmt.txt" 2>&1; then
+		echo "rustfmt_component ok"
+	else
+		echo "rustfmt_component fail see results/rustfmt.txt"
+	fi
+	if cargo fmt --check >>"$results/rustfmt.txt" 2>&1; then echo "rustfmt_userspace ok"; else echo "rustfmt_userspace fail see results/rustfmt.txt"; fi
+	if [ -n "$tree" ] && "$tree/scripts/checkpatch.pl" --no-tree -q patches/*.patch >"$results/checkpatch.txt" 2>&1; then
+		echo "checkpatch_patches ok"
+	else
+		echo "checkpatch_patches fail see results/checkpatch.txt"
+	fi
+} | host_suite build
+
+if [ "$kbuild" != ok ]; then
+	summary
+	exit 1
+fi
+
+stamp "userspace"
+export NSFD_UAPI_HEADERS=$NSFD_TOP/build/usr-headers/include
+target=x86_64-unknown-linux-gnu
+# Static binaries run in the VM whatever the guest's libraries are.
+if RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked --target "$target" 2>&1 | tee "$results/cargo-build.log"; [ "${PIPESTATUS[0]}" = 0 ]; then
+	echo "userspace_build ok" | host_suite userspace
+else
+	echo "userspace_build fail see results/cargo-build.log" | host_suite userspace
+	summary
+	exit 1
+fi
+cargo test -q --locked 2>&1 | tee "$results/cargo-test.log" |
+	sed -n 's/^test \(.*\) \.\.\. \(ok\|FAILED\|ignored\)$/\1 \2/p' |
+	sed 's/::/_/g; s/ FAILED$/ fail/; s/ ignored$/ skip ignored/' | host_suite host-unit
+
+stamp "VM"
+before=$(ls "$results/ktap")
+NSFD_KERNELRELEASE=$kver scripts/vm.sh "NSFD_KERNELRELEASE=$kver $NSFD_TOP/scripts/vm-tests.sh $results" >/dev/null
+vmrc=$?
+echo "nsfd: VM exited with $vmrc" >&2
+# The in-VM suites' KTAP (the console log with the boot is in results/).
+for f in "$results"/ktap/*.ktap; do
+	grep -qxF "$(basename "$f")" <<<"$before" || cat "$f"
+done
+scripts/scan-klog.sh "$results" | tee "$results/ktap/kernel-log.ktap"
+summary

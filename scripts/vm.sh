@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the built kernel under virtme-ng.
+#   vm.sh                 an interactive root shell (on a terminal)
+#   vm.sh 'CMD ...'       run CMD in the VM, print its output, exit with its status
+#                         (or NSFD_CMD='CMD ...', as 'make run CMD=...' does)
+# The host's file system is visible read-only; the project's binaries are on
+# PATH; results/ is writable. The console log goes to results/console.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+build=$NSFD_TOP/build
+[ -f "$build/arch/x86/boot/bzImage" ] || die "no kernel built: run 'make kernel'"
+bindir=$NSFD_TOP/target/x86_64-unknown-linux-gnu/release
+mkdir -p "$NSFD_RESULTS"
+
+# KVM only where it can run this kernel: the CPU must advertise vmx or svm
+# (these machines' /dev/kvm is a paravirtual kind that cannot).
+accel=(--disable-kvm)
+how="software emulation (TCG): the CPU advertises neither vmx nor svm"
+if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	accel=()
+	how="KVM"
+fi
+say "VM: $how"
+
+vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory 2G --rwdir "$NSFD_RESULTS" -v)
+timeout=${VM_TIMEOUT:-900}
+[ $# -eq 0 ] && [ -n "${NSFD_CMD:-}" ] && set -- "$NSFD_CMD"
+if [ $# -eq 0 ]; then
+	exec env PATH="$bindir:$NSFD_TOP/scripts:$PATH" vng "${vng_args[@]}"
+fi
+# vng exits with the command's status. Pipe (never redirect) its output: qemu
+# reopens a redirected file at offset 0.
+set +e
+timeout --foreground -k 10 "$timeout" env PATH="$bindir:$NSFD_TOP/scripts:$PATH" \
+	vng "${vng_args[@]}" --exec "$*" 2>&1 | tee "$NSFD_RESULTS/console.log"
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 124 ] && say "VM timed out after ${timeout}s"
+exit "$rc"
