@@ -4,14 +4,24 @@
 use std::{env, fs, path::PathBuf};
 
 fn define(path: &PathBuf, name: &str) -> String {
-    let text = fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e} (is NSFD_UAPI_HEADERS a headers_install tree?)", path.display()));
+    let text = fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (is NSFD_UAPI_HEADERS a headers_install tree?)",
+            path.display()
+        )
+    });
     text.lines()
         .find_map(|l| {
             let mut w = l.split_whitespace();
-            (w.next() == Some("#define") && w.next() == Some(name)).then(|| w.next().unwrap().to_string())
+            (w.next() == Some("#define") && w.next() == Some(name))
+                .then(|| w.next().unwrap().to_string())
         })
-        .unwrap_or_else(|| panic!("{}: no #define {name}: headers of a kernel without nsfd?", path.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no #define {name}: headers of a kernel without nsfd?",
+                path.display()
+            )
+        })
 }
 
 fn main() {
@@ -25,7 +35,9 @@ fn main() {
     println!("cargo:rerun-if-changed={}", unistd.display());
     println!("cargo:rerun-if-changed={}", uapi.display());
     let nr = define(&unistd, "__NR_nsfd");
-    let for_children = define(&uapi, "NSFD_FOR_CHILDREN").trim_end_matches("UL").to_string();
+    let for_children = define(&uapi, "NSFD_FOR_CHILDREN")
+        .trim_end_matches("UL")
+        .to_string();
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("abi.rs");
     fs::write(
         out,

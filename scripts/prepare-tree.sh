@@ -27,22 +27,37 @@ if [ ! -d "$work" ]; then
 fi
 
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-	# Undo an earlier series: files go back to hard links of the pristine
-	# ones, files it created go away.
+	# Apply the series to private copies of the files it touches, in a
+	# staging directory, then replace only the files whose content changed:
+	# unchanged files keep their time stamps and the build stays incremental.
+	stage=$(mktemp -d "$NSFD_CACHE/stage.XXXXXX")
+	trap 'rm -rf "$stage"' EXIT
+	patched_files "${series[@]}" >"$stage/.files"
+	while read -r f; do
+		if [ -e "$pristine/$f" ]; then
+			mkdir -p "$stage/$(dirname "$f")"
+			cp "$pristine/$f" "$stage/$f"
+		fi
+	done <"$stage/.files"
+	for p in "${series[@]}"; do
+		patch -d "$stage" -p1 -s --no-backup-if-mismatch <"$p" >&2 || die "$(basename "$p") does not apply to $pristine"
+	done
+	# Files an earlier series touched and this one does not go back to pristine.
 	if [ -f "$work/.nsfd-files" ]; then
 		while read -r f; do
+			grep -qxF "$f" "$stage/.files" && continue
 			if [ -e "$pristine/$f" ]; then ln -f "$pristine/$f" "$work/$f"; else rm -f "$work/$f"; fi
 		done <"$work/.nsfd-files"
 	fi
-	patched_files "${series[@]}" >"$work/.nsfd-files"
-	# Patch private copies, never the shared (pristine) inodes.
 	while read -r f; do
-		if [ -e "$work/$f" ]; then cp --remove-destination "$pristine/$f" "$work/$f"; fi
-	done <"$work/.nsfd-files"
-	for p in "${series[@]}"; do
-		say "applying $(basename "$p")"
-		patch -d "$work" -p1 -s --no-backup-if-mismatch <"$p" >&2 || die "$(basename "$p") does not apply to $pristine"
-	done
+		if ! cmp -s "$stage/$f" "$work/$f"; then
+			say "patched: $f"
+			mkdir -p "$work/$(dirname "$f")"
+			# A new inode: the pristine file it may be linked to stays as it is.
+			cp --remove-destination "$stage/$f" "$work/$f"
+		fi
+	done <"$stage/.files"
+	cp "$stage/.files" "$work/.nsfd-files"
 	echo "$want" >"$stamp"
 fi
 

@@ -103,9 +103,13 @@ else
 	summary
 	exit 1
 fi
-cargo test -q --locked 2>&1 | tee "$results/cargo-test.log" |
-	sed -n 's/^test \(.*\) \.\.\. \(ok\|FAILED\|ignored\)$/\1 \2/p' |
-	sed 's/::/_/g; s/ FAILED$/ fail/; s/ ignored$/ skip ignored/' | host_suite host-unit
+cargo test --locked >"$results/cargo-test.log" 2>&1
+ct=$?
+{
+	sed -n 's/^test \(.*\) \.\.\. \(ok\|FAILED\|ignored\)$/\1 \2/p' "$results/cargo-test.log" |
+		sed 's/::/_/g; s/ FAILED$/ fail/; s/ ignored$/ skip ignored/'
+	if [ "$ct" = 0 ]; then echo "cargo_test_exit_status ok"; else echo "cargo_test_exit_status fail see results/cargo-test.log"; fi
+} | host_suite host-unit
 
 stamp "VM"
 before=$(ls "$results/ktap")

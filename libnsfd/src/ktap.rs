@@ -32,7 +32,12 @@ impl Suite {
         println!("KTAP version 1");
         println!("# {name}");
         println!("1..{planned}");
-        Suite { n: 0, pass: 0, fail: 0, skip: 0 }
+        Suite {
+            n: 0,
+            pass: 0,
+            fail: 0,
+            skip: 0,
+        }
     }
 
     /// Records one case.
@@ -69,7 +74,10 @@ impl Suite {
 
     /// Prints the totals; the exit status is 1 if any case failed.
     pub fn finish(self) -> i32 {
-        println!("# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:0", self.pass, self.fail, self.skip);
+        println!(
+            "# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:0",
+            self.pass, self.fail, self.skip
+        );
         i32::from(self.fail > 0)
     }
 }

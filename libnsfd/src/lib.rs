@@ -26,7 +26,12 @@ pub struct NsType {
 impl NsType {
     /// The `nstype` argument of nsfd() for this type.
     pub fn nstype(&self) -> libc::c_ulong {
-        self.flag as libc::c_ulong | if self.for_children { NSFD_FOR_CHILDREN } else { 0 }
+        self.flag as libc::c_ulong
+            | if self.for_children {
+                NSFD_FOR_CHILDREN
+            } else {
+                0
+            }
     }
 
     /// The name of the namespace itself ("pid" for pid_for_children), as readlink shows it.
@@ -45,7 +50,11 @@ impl NsType {
             "network" => "net",
             n => n,
         };
-        ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()).copied().find(|t| t.name == name)
+        ALL_TYPES
+            .iter()
+            .chain(FOR_CHILDREN_TYPES.iter())
+            .copied()
+            .find(|t| t.name == name)
     }
 
     /// The type whose `CLONE_NEW*` flag is `flag` (not a for-children one).
@@ -55,7 +64,11 @@ impl NsType {
 }
 
 const fn t(name: &'static str, flag: libc::c_int, for_children: bool) -> NsType {
-    NsType { name, flag, for_children }
+    NsType {
+        name,
+        flag,
+        for_children,
+    }
 }
 
 /// The eight namespace types, in mainline's setns order for pidfds (user first).
@@ -71,8 +84,10 @@ pub const ALL_TYPES: [NsType; 8] = [
 ];
 
 /// The namespaces a task's children are created in.
-pub const FOR_CHILDREN_TYPES: [NsType; 2] =
-    [t("pid_for_children", libc::CLONE_NEWPID, true), t("time_for_children", libc::CLONE_NEWTIME, true)];
+pub const FOR_CHILDREN_TYPES: [NsType; 2] = [
+    t("pid_for_children", libc::CLONE_NEWPID, true),
+    t("time_for_children", libc::CLONE_NEWTIME, true),
+];
 
 /// `nsfd(pid, nstype)`: a handle to one namespace of `pid` (0: the caller).
 pub fn nsfd(pid: libc::pid_t, nstype: libc::c_ulong) -> io::Result<OwnedFd> {
@@ -150,7 +165,14 @@ pub fn ns_id(fd: &impl AsRawFd) -> io::Result<u64> {
 pub fn ns_owner_uid(fd: &impl AsRawFd) -> io::Result<libc::uid_t> {
     let mut uid: libc::uid_t = 0;
     // SAFETY: NS_GET_OWNER_UID writes one uid_t to the pointer.
-    if unsafe { libc::ioctl(fd.as_raw_fd(), ioctl::NS_GET_OWNER_UID as _, &mut uid as *mut libc::uid_t) } < 0 {
+    if unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            ioctl::NS_GET_OWNER_UID as _,
+            &mut uid as *mut libc::uid_t,
+        )
+    } < 0
+    {
         return Err(io::Error::last_os_error());
     }
     Ok(uid)
@@ -253,8 +275,14 @@ mod tests {
 
     #[test]
     fn short_names_are_accepted() {
-        assert_eq!(NsType::by_name("mount").map(|t| t.flag), Some(libc::CLONE_NEWNS));
-        assert_eq!(NsType::by_name("network").map(|t| t.flag), Some(libc::CLONE_NEWNET));
+        assert_eq!(
+            NsType::by_name("mount").map(|t| t.flag),
+            Some(libc::CLONE_NEWNS)
+        );
+        assert_eq!(
+            NsType::by_name("network").map(|t| t.flag),
+            Some(libc::CLONE_NEWNET)
+        );
         assert_eq!(NsType::by_name("bogus"), None);
     }
 }

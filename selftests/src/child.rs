@@ -38,7 +38,11 @@ pub fn run<F: FnOnce() -> Result<String, String>>(f: F) -> Result<String, String
     let status = wait(pid);
     match status {
         0 => Ok(text),
-        _ => Err(if text.is_empty() { format!("child exited with status {status:#x}") } else { text }),
+        _ => Err(if text.is_empty() {
+            format!("child exited with status {status:#x}")
+        } else {
+            text
+        }),
     }
 }
 
@@ -116,7 +120,10 @@ impl Holder {
                 wait(pid);
                 return Err(format!("holder failed to unshare {flags:#x}"));
             }
-            Ok(Holder { pid, release: Some(OwnedFd::from_raw_fd(go[1])) })
+            Ok(Holder {
+                pid,
+                release: Some(OwnedFd::from_raw_fd(go[1])),
+            })
         }
     }
 

@@ -17,7 +17,11 @@ fn fail(msg: impl Into<String>) -> Outcome {
 fn expect_errno<T>(r: io::Result<T>, errno: i32, what: &str) -> Result<(), Outcome> {
     match r {
         Err(e) if errno_of(&e) == errno => Ok(()),
-        other => Err(fail(format!("{what}: expected {}, got {}", errno_name(errno), describe(&other)))),
+        other => Err(fail(format!(
+            "{what}: expected {}, got {}",
+            errno_name(errno),
+            describe(&other)
+        ))),
     }
 }
 
@@ -37,12 +41,21 @@ fn configured(t: &NsType) -> bool {
 }
 
 fn all_kinds() -> Vec<NsType> {
-    ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()).copied().collect()
+    ALL_TYPES
+        .iter()
+        .chain(FOR_CHILDREN_TYPES.iter())
+        .copied()
+        .collect()
 }
 
 fn fd_flags(fd: &impl AsRawFd) -> (i32, i32) {
     // SAFETY: F_GETFD/F_GETFL on a valid descriptor.
-    unsafe { (libc::fcntl(fd.as_raw_fd(), libc::F_GETFD), libc::fcntl(fd.as_raw_fd(), libc::F_GETFL)) }
+    unsafe {
+        (
+            libc::fcntl(fd.as_raw_fd(), libc::F_GETFD),
+            libc::fcntl(fd.as_raw_fd(), libc::F_GETFL),
+        )
+    }
 }
 
 fn handle_rules(s: &mut Suite) {
@@ -53,23 +66,45 @@ fn handle_rules(s: &mut Suite) {
             }
             let h = ok(nsfd(0, t.nstype()), "nsfd")?;
             let st = ok(fstat(&h), "fstat")?;
-            let proc = ok(stat(&format!("/proc/self/ns/{}", t.name)), "stat /proc/self/ns")?;
+            let proc = ok(
+                stat(&format!("/proc/self/ns/{}", t.name)),
+                "stat /proc/self/ns",
+            )?;
             check(st.st_ino == proc.st_ino && st.st_dev == proc.st_dev, || {
-                format!("(dev, ino) = ({}, {}), /proc file has ({}, {})", st.st_dev, st.st_ino, proc.st_dev, proc.st_ino)
+                format!(
+                    "(dev, ino) = ({}, {}), /proc file has ({}, {})",
+                    st.st_dev, st.st_ino, proc.st_dev, proc.st_ino
+                )
             })?;
-            check(st.st_mode == libc::S_IFREG | 0o444, || format!("mode {:o}, want 100444", st.st_mode))?;
-            check(st.st_nlink == 0, || format!("st_nlink {}, want 0 (deleted file)", st.st_nlink))?;
+            check(st.st_mode == libc::S_IFREG | 0o444, || {
+                format!("mode {:o}, want 100444", st.st_mode)
+            })?;
+            check(st.st_nlink == 0, || {
+                format!("st_nlink {}, want 0 (deleted file)", st.st_nlink)
+            })?;
             let want = format!("{}:[{}]", t.link_name(), proc.st_ino);
             let got = readlink_fd(&h);
             check(got == want, || format!("readlink {got:?}, want {want:?}"))?;
             let (fdf, fl) = fd_flags(&h);
             check(fdf & libc::FD_CLOEXEC != 0, || "no FD_CLOEXEC".into())?;
-            check(fl & libc::O_ACCMODE == libc::O_RDONLY, || format!("access mode {:#x}, want O_RDONLY", fl & libc::O_ACCMODE))?;
+            check(fl & libc::O_ACCMODE == libc::O_RDONLY, || {
+                format!("access mode {:#x}, want O_RDONLY", fl & libc::O_ACCMODE)
+            })?;
             let ty = ok(ns_ioctl(&h, ioctl::NS_GET_NSTYPE, 0), "NS_GET_NSTYPE")?;
-            check(ty == t.flag, || format!("NS_GET_NSTYPE {ty:#x}, want {:#x}", t.flag))?;
-            let pf = ok(open_ro(&format!("/proc/self/ns/{}", t.name)), "open /proc file")?;
-            let (a, b) = (ok(ns_id(&h), "NS_GET_ID")?, ok(ns_id(&pf), "NS_GET_ID on /proc file")?);
-            check(a == b, || format!("NS_GET_ID {a} vs {b} for the /proc file"))
+            check(ty == t.flag, || {
+                format!("NS_GET_NSTYPE {ty:#x}, want {:#x}", t.flag)
+            })?;
+            let pf = ok(
+                open_ro(&format!("/proc/self/ns/{}", t.name)),
+                "open /proc file",
+            )?;
+            let (a, b) = (
+                ok(ns_id(&h), "NS_GET_ID")?,
+                ok(ns_id(&pf), "NS_GET_ID on /proc file")?,
+            );
+            check(a == b, || {
+                format!("NS_GET_ID {a} vs {b} for the /proc file")
+            })
         });
     }
 }
@@ -78,16 +113,42 @@ fn argument_errors(s: &mut Suite) {
     let net = libc::CLONE_NEWNET as libc::c_ulong;
     let cases: [(&str, libc::pid_t, libc::c_ulong, i32); 8] = [
         ("nsfd_nstype_zero_einval", 0, 0, libc::EINVAL),
-        ("nsfd_two_types_einval", 0, net | libc::CLONE_NEWUTS as libc::c_ulong, libc::EINVAL),
+        (
+            "nsfd_two_types_einval",
+            0,
+            net | libc::CLONE_NEWUTS as libc::c_ulong,
+            libc::EINVAL,
+        ),
         ("nsfd_unknown_bits_einval", 0, 1 << 40, libc::EINVAL),
-        ("nsfd_non_ns_clone_flag_einval", 0, libc::CLONE_VM as libc::c_ulong, libc::EINVAL),
-        ("nsfd_for_children_with_net_einval", 0, net | NSFD_FOR_CHILDREN, libc::EINVAL),
-        ("nsfd_for_children_alone_einval", 0, NSFD_FOR_CHILDREN, libc::EINVAL),
+        (
+            "nsfd_non_ns_clone_flag_einval",
+            0,
+            libc::CLONE_VM as libc::c_ulong,
+            libc::EINVAL,
+        ),
+        (
+            "nsfd_for_children_with_net_einval",
+            0,
+            net | NSFD_FOR_CHILDREN,
+            libc::EINVAL,
+        ),
+        (
+            "nsfd_for_children_alone_einval",
+            0,
+            NSFD_FOR_CHILDREN,
+            libc::EINVAL,
+        ),
         ("nsfd_negative_pid_einval", -1, net, libc::EINVAL),
         ("nsfd_missing_pid_esrch", 4_000_000, net, libc::ESRCH),
     ];
     for (name, pid, nstype, errno) in cases {
-        s.case(name, || expect_errno(nsfd(pid, nstype), errno, &format!("nsfd({pid}, {nstype:#x})")));
+        s.case(name, || {
+            expect_errno(
+                nsfd(pid, nstype),
+                errno,
+                &format!("nsfd({pid}, {nstype:#x})"),
+            )
+        });
     }
     s.case("nsfd_other_task_pid", || {
         let h = ok(nsfd(1, libc::CLONE_NEWNET as _), "nsfd(1, NET)")?;
@@ -103,7 +164,15 @@ fn file_rules(s: &mut Suite) {
         let mut b = [0u8; 8];
         // SAFETY: valid buffer.
         let r = unsafe { libc::read(h.as_raw_fd(), b.as_mut_ptr().cast(), b.len()) };
-        expect_errno(if r < 0 { Err(io::Error::last_os_error()) } else { Ok(r) }, libc::EINVAL, "read")
+        expect_errno(
+            if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r)
+            },
+            libc::EINVAL,
+            "read",
+        )
     });
     s.case("handle_write_fails", || {
         // The handle is O_RDONLY: the VFS answers EBADF before the file is asked, as for
@@ -111,19 +180,46 @@ fn file_rules(s: &mut Suite) {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         // SAFETY: valid buffer.
         let r = unsafe { libc::write(h.as_raw_fd(), b"x".as_ptr().cast(), 1) };
-        expect_errno(if r < 0 { Err(io::Error::last_os_error()) } else { Ok(r) }, libc::EBADF, "write")?;
-        let rw = std::fs::OpenOptions::new().read(true).write(true).open(format!("/proc/self/fd/{}", h.as_raw_fd()));
+        expect_errno(
+            if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r)
+            },
+            libc::EBADF,
+            "write",
+        )?;
+        let rw = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(format!("/proc/self/fd/{}", h.as_raw_fd()));
         let rw = rw.map_err(|e| fail(format!("reopen O_RDWR as root: {e}")))?;
         // SAFETY: valid buffer.
         let r = unsafe { libc::write(rw.as_raw_fd(), b"x".as_ptr().cast(), 1) };
-        expect_errno(if r < 0 { Err(io::Error::last_os_error()) } else { Ok(r) }, libc::EINVAL, "write on O_RDWR reopen")
+        expect_errno(
+            if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r)
+            },
+            libc::EINVAL,
+            "write on O_RDWR reopen",
+        )
     });
     s.case("handle_reopen_same_namespace", || {
         let h = ok(nsfd(0, libc::CLONE_NEWIPC as _), "nsfd")?;
-        let r = ok(open_ro(&format!("/proc/self/fd/{}", h.as_raw_fd())), "reopen")?;
+        let r = ok(
+            open_ro(&format!("/proc/self/fd/{}", h.as_raw_fd())),
+            "reopen",
+        )?;
         let (a, b) = (ok(fstat(&h), "fstat")?, ok(fstat(&r), "fstat reopened")?);
-        check(a.st_ino == b.st_ino, || "reopened fd names another namespace".into())?;
-        let ty = ok(ns_ioctl(&r, ioctl::NS_GET_NSTYPE, 0), "NS_GET_NSTYPE on reopened fd")?;
+        check(a.st_ino == b.st_ino, || {
+            "reopened fd names another namespace".into()
+        })?;
+        let ty = ok(
+            ns_ioctl(&r, ioctl::NS_GET_NSTYPE, 0),
+            "NS_GET_NSTYPE on reopened fd",
+        )?;
         check(ty == libc::CLONE_NEWIPC, || format!("type {ty:#x}"))
     });
     s.case("ioctl_get_userns_matches_proc", || {
@@ -135,11 +231,19 @@ fn file_rules(s: &mut Suite) {
     });
     s.case("ioctl_get_parent_of_init_userns_eperm", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUSER as _), "nsfd")?;
-        expect_errno(ns_ioctl_fd(&h, ioctl::NS_GET_PARENT), libc::EPERM, "NS_GET_PARENT")
+        expect_errno(
+            ns_ioctl_fd(&h, ioctl::NS_GET_PARENT),
+            libc::EPERM,
+            "NS_GET_PARENT",
+        )
     });
     s.case("ioctl_get_parent_of_uts_einval", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
-        expect_errno(ns_ioctl_fd(&h, ioctl::NS_GET_PARENT), libc::EINVAL, "NS_GET_PARENT")
+        expect_errno(
+            ns_ioctl_fd(&h, ioctl::NS_GET_PARENT),
+            libc::EINVAL,
+            "NS_GET_PARENT",
+        )
     });
     s.case("ioctl_owner_uid", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUSER as _), "nsfd")?;
@@ -152,8 +256,14 @@ fn file_rules(s: &mut Suite) {
         let h = ok(nsfd(0, libc::CLONE_NEWPID as _), "nsfd")?;
         // SAFETY: getpid has no preconditions.
         let me = unsafe { libc::getpid() };
-        let a = ok(ns_ioctl(&h, ioctl::NS_GET_PID_IN_PIDNS, me as _), "NS_GET_PID_IN_PIDNS")?;
-        let b = ok(ns_ioctl(&h, ioctl::NS_GET_TGID_FROM_PIDNS, me as _), "NS_GET_TGID_FROM_PIDNS")?;
+        let a = ok(
+            ns_ioctl(&h, ioctl::NS_GET_PID_IN_PIDNS, me as _),
+            "NS_GET_PID_IN_PIDNS",
+        )?;
+        let b = ok(
+            ns_ioctl(&h, ioctl::NS_GET_TGID_FROM_PIDNS, me as _),
+            "NS_GET_TGID_FROM_PIDNS",
+        )?;
         check(a == me && b == me, || format!("{a}, {b}, want {me}"))
     });
 }
@@ -169,7 +279,14 @@ fn listed(id: u64, flag: libc::c_int) -> io::Result<bool> {
         spare2: u32,
         user_ns_id: u64,
     }
-    let req = NsIdReq { size: 32, spare: 0, ns_id: 0, ns_type: flag as u32, spare2: 0, user_ns_id: 0 };
+    let req = NsIdReq {
+        size: 32,
+        spare: 0,
+        ns_id: 0,
+        ns_type: flag as u32,
+        spare2: 0,
+        user_ns_id: 0,
+    };
     let mut ids = vec![0u64; 4096];
     // SAFETY: listns(req, ids, nr, flags) with valid buffers; 470 is listns in every table.
     let n = unsafe { libc::syscall(470, &req as *const NsIdReq, ids.as_mut_ptr(), ids.len(), 0) };
@@ -180,7 +297,10 @@ fn listed(id: u64, flag: libc::c_int) -> io::Result<bool> {
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string()
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 fn set_hostname(name: &str) {
@@ -199,30 +319,46 @@ fn hostname_via(path: String) -> Result<String, String> {
 
 fn lifetime(s: &mut Suite) {
     s.case("lifetime_handle_outlives_creator", || {
-        let holder = Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-life")).map_err(fail)?;
+        let holder =
+            Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-life")).map_err(fail)?;
         let h = ok(nsfd(holder.pid, libc::CLONE_NEWUTS as _), "nsfd(holder)")?;
         let id = ok(ns_id(&h), "NS_GET_ID")?;
         holder.exit();
         let got = hostname_via(format!("/proc/self/fd/{}", h.as_raw_fd())).map_err(fail)?;
-        check(got == "nsfd-life", || format!("hostname {got:?} after the creator exited"))?;
-        check(listed(id, libc::CLONE_NEWUTS).unwrap_or(false), || "listns() lost the namespace".into())?;
+        check(got == "nsfd-life", || {
+            format!("hostname {got:?} after the creator exited")
+        })?;
+        check(listed(id, libc::CLONE_NEWUTS).unwrap_or(false), || {
+            "listns() lost the namespace".into()
+        })?;
         drop(h);
-        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || "namespace still listed after the last handle closed".into())
+        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || {
+            "namespace still listed after the last handle closed".into()
+        })
     });
     s.case("lifetime_reopened_fd_keeps_namespace", || {
-        let holder = Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-reopen")).map_err(fail)?;
+        let holder =
+            Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-reopen")).map_err(fail)?;
         let h = ok(nsfd(holder.pid, libc::CLONE_NEWUTS as _), "nsfd(holder)")?;
         let id = ok(ns_id(&h), "NS_GET_ID")?;
-        let r = ok(open_ro(&format!("/proc/self/fd/{}", h.as_raw_fd())), "reopen")?;
+        let r = ok(
+            open_ro(&format!("/proc/self/fd/{}", h.as_raw_fd())),
+            "reopen",
+        )?;
         holder.exit();
         drop(h);
         let got = hostname_via(format!("/proc/self/fd/{}", r.as_raw_fd())).map_err(fail)?;
-        check(got == "nsfd-reopen", || format!("hostname {got:?} through the reopened fd"))?;
+        check(got == "nsfd-reopen", || {
+            format!("hostname {got:?} through the reopened fd")
+        })?;
         drop(r);
-        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || "namespace still listed after the reopened fd closed".into())
+        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || {
+            "namespace still listed after the reopened fd closed".into()
+        })
     });
     s.case("lifetime_bind_mount_keeps_namespace", || {
-        let holder = Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-bind")).map_err(fail)?;
+        let holder =
+            Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-bind")).map_err(fail)?;
         let h = ok(nsfd(holder.pid, libc::CLONE_NEWUTS as _), "nsfd(holder)")?;
         let id = ok(ns_id(&h), "NS_GET_ID")?;
         holder.exit();
@@ -231,11 +367,17 @@ fn lifetime(s: &mut Suite) {
         mount_bind(&format!("/proc/self/fd/{}", h.as_raw_fd()), path).map_err(fail)?;
         drop(h);
         let got = hostname_via(path.into()).map_err(fail)?;
-        check(got == "nsfd-bind", || format!("hostname {got:?} through the bind mount"))?;
-        check(listed(id, libc::CLONE_NEWUTS).unwrap_or(false), || "bind mount did not keep the namespace listed".into())?;
+        check(got == "nsfd-bind", || {
+            format!("hostname {got:?} through the bind mount")
+        })?;
+        check(listed(id, libc::CLONE_NEWUTS).unwrap_or(false), || {
+            "bind mount did not keep the namespace listed".into()
+        })?;
         umount(path).map_err(fail)?;
         let _ = std::fs::remove_file(path);
-        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || "namespace still listed after umount".into())
+        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || {
+            "namespace still listed after umount".into()
+        })
     });
     s.case("no_leak_10000_cycles", || {
         let holder = Holder::spawn(libc::CLONE_NEWUTS, || ()).map_err(fail)?;
@@ -244,14 +386,19 @@ fn lifetime(s: &mut Suite) {
         drop(first);
         let slab0 = meminfo("Slab:");
         for i in 0..10_000 {
-            let h = nsfd(holder.pid, libc::CLONE_NEWUTS as _).map_err(|e| fail(format!("cycle {i}: {e}")))?;
+            let h = nsfd(holder.pid, libc::CLONE_NEWUTS as _)
+                .map_err(|e| fail(format!("cycle {i}: {e}")))?;
             drop(h);
         }
         holder.exit();
         let slab1 = meminfo("Slab:");
-        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || "namespace still alive after 10000 handles were closed".into())?;
+        check(!listed(id, libc::CLONE_NEWUTS).unwrap_or(true), || {
+            "namespace still alive after 10000 handles were closed".into()
+        })?;
         // One leaked inode+dentry+file per cycle would be well over 5 MiB.
-        check(slab1 < slab0 + 4096, || format!("Slab grew from {slab0} kB to {slab1} kB"))
+        check(slab1 < slab0 + 4096, || {
+            format!("Slab grew from {slab0} kB to {slab1} kB")
+        })
     });
 }
 
@@ -265,10 +412,25 @@ fn meminfo(key: &str) -> u64 {
 }
 
 fn mount_bind(src: &str, dst: &str) -> Result<(), String> {
-    let (s, d) = (std::ffi::CString::new(src).unwrap(), std::ffi::CString::new(dst).unwrap());
+    let (s, d) = (
+        std::ffi::CString::new(src).unwrap(),
+        std::ffi::CString::new(dst).unwrap(),
+    );
     // SAFETY: valid strings; no data argument.
-    if unsafe { libc::mount(s.as_ptr(), d.as_ptr(), std::ptr::null(), libc::MS_BIND, std::ptr::null()) } < 0 {
-        return Err(format!("mount --bind {src} {dst}: {}", io::Error::last_os_error()));
+    if unsafe {
+        libc::mount(
+            s.as_ptr(),
+            d.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    } < 0
+    {
+        return Err(format!(
+            "mount --bind {src} {dst}: {}",
+            io::Error::last_os_error()
+        ));
     }
     Ok(())
 }
@@ -284,7 +446,9 @@ fn umount(path: &str) -> Result<(), String> {
 
 /// The namespace of `t` that the calling process is in, by inode number.
 fn own_ino(name: &str) -> u64 {
-    stat(&format!("/proc/self/ns/{name}")).map(|s| s.st_ino).unwrap_or(0)
+    stat(&format!("/proc/self/ns/{name}"))
+        .map(|s| s.st_ino)
+        .unwrap_or(0)
 }
 
 /// setns() in a child on `open()` of `path`, then the child's namespaces.
@@ -308,7 +472,9 @@ fn as_root() -> Result<(), String> {
 
 fn as_nobody() -> Result<(), String> {
     // SAFETY: plain credential system calls.
-    if unsafe { libc::setresgid(65534, 65534, 65534) } < 0 || unsafe { libc::setresuid(65534, 65534, 65534) } < 0 {
+    if unsafe { libc::setresgid(65534, 65534, 65534) } < 0
+        || unsafe { libc::setresuid(65534, 65534, 65534) } < 0
+    {
         return Err(format!("drop to nobody: {}", io::Error::last_os_error()));
     }
     Ok(())
@@ -317,7 +483,10 @@ fn as_nobody() -> Result<(), String> {
 fn in_new_userns() -> Result<(), String> {
     // SAFETY: plain system call.
     if unsafe { libc::unshare(libc::CLONE_NEWUSER) } < 0 {
-        return Err(format!("unshare(CLONE_NEWUSER): {}", io::Error::last_os_error()));
+        return Err(format!(
+            "unshare(CLONE_NEWUSER): {}",
+            io::Error::last_os_error()
+        ));
     }
     Ok(())
 }
@@ -346,7 +515,10 @@ fn sharing_fs_struct() -> Result<(), String> {
     }
 }
 
-const MATRIX_CALLERS: [(&str, fn() -> Result<(), String>); 5] = [
+/// A way to become the caller of a test: runs in the child before the call.
+type Prep = fn() -> Result<(), String>;
+
+const MATRIX_CALLERS: [(&str, Prep); 5] = [
     ("root", as_root),
     ("nobody", as_nobody),
     ("userns", in_new_userns),
@@ -373,7 +545,9 @@ fn setns_matrix(s: &mut Suite) {
     // Targets: a fresh namespace of each type held by a child, plus the caller's own.
     for t in ALL_TYPES {
         if !configured(&t) {
-            matrix_all(s, t.name, || Outcome::Skip(format!("CONFIG for {} is off", t.name)));
+            matrix_all(s, t.name, || {
+                Outcome::Skip(format!("CONFIG for {} is off", t.name))
+            });
             continue;
         }
         let holder = match Holder::spawn(t.flag, || ()) {
@@ -383,7 +557,14 @@ fn setns_matrix(s: &mut Suite) {
                 continue;
             }
         };
-        let (pid, src) = (holder.pid, if matches!(t.name, "pid" | "time") { format!("{}_for_children", t.name) } else { t.name.to_string() });
+        let (pid, src) = (
+            holder.pid,
+            if matches!(t.name, "pid" | "time") {
+                format!("{}_for_children", t.name)
+            } else {
+                t.name.to_string()
+            },
+        );
         let kind = NsType::by_name(&src).unwrap();
         let handle = match nsfd(pid, kind.nstype()) {
             Ok(h) => h,
@@ -395,10 +576,23 @@ fn setns_matrix(s: &mut Suite) {
         let hpath = format!("/proc/{}/fd/{}", std::process::id(), handle.as_raw_fd());
         let ppath = format!("/proc/{pid}/ns/{src}");
         for (cname, prep) in callers {
-            for (nname, nstype) in MATRIX_NSTYPES.into_iter().zip([t.flag, 0, mismatch(t.flag)]) {
+            for (nname, nstype) in MATRIX_NSTYPES
+                .into_iter()
+                .zip([t.flag, 0, mismatch(t.flag)])
+            {
                 let name = matrix_name(t.name, cname, nname);
-                let (a, b) = (setns_result(hpath.clone(), nstype, prep), setns_result(ppath.clone(), nstype, prep));
-                s.report(&name, if a == b { Outcome::Pass } else { fail(format!("handle: {a}\n/proc:   {b}")) });
+                let (a, b) = (
+                    setns_result(hpath.clone(), nstype, prep),
+                    setns_result(ppath.clone(), nstype, prep),
+                );
+                s.report(
+                    &name,
+                    if a == b {
+                        Outcome::Pass
+                    } else {
+                        fail(format!("handle: {a}\n/proc:   {b}"))
+                    },
+                );
             }
         }
         drop(handle);
@@ -407,12 +601,20 @@ fn setns_matrix(s: &mut Suite) {
 }
 
 fn mismatch(flag: libc::c_int) -> libc::c_int {
-    if flag == libc::CLONE_NEWNET { libc::CLONE_NEWUTS } else { libc::CLONE_NEWNET }
+    if flag == libc::CLONE_NEWNET {
+        libc::CLONE_NEWUTS
+    } else {
+        libc::CLONE_NEWNET
+    }
 }
 
 fn setns_errors(s: &mut Suite) {
-    s.case("setns_closed_fd_ebadf", || expect_errno(setns(&FakeFd(1000), 0), libc::EBADF, "setns(1000)"));
-    s.case("setns_negative_fd_ebadf", || expect_errno(setns(&FakeFd(-1), 0), libc::EBADF, "setns(-1)"));
+    s.case("setns_closed_fd_ebadf", || {
+        expect_errno(setns(&FakeFd(1000), 0), libc::EBADF, "setns(1000)")
+    });
+    s.case("setns_negative_fd_ebadf", || {
+        expect_errno(setns(&FakeFd(-1), 0), libc::EBADF, "setns(-1)")
+    });
     s.case("setns_regular_file_einval", || {
         let f = ok(open_ro("/proc/self/status"), "open")?;
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(regular file)")
@@ -425,27 +627,47 @@ fn setns_errors(s: &mut Suite) {
     });
     s.case("setns_eventfd_einval", || {
         // SAFETY: plain system call.
-        let f = ok(own(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) }), "eventfd")?;
+        let f = ok(
+            own(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) }),
+            "eventfd",
+        )?;
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(eventfd)")
     });
     s.case("setns_socket_einval", || {
         // SAFETY: plain system call.
-        let f = ok(own(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) }), "socket")?;
+        let f = ok(
+            own(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) }),
+            "socket",
+        )?;
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(socket)")
     });
     s.case("setns_pidfd_bad_flags_einval", || {
         // SAFETY: plain system call.
-        let pfd = ok(own(unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as i32), "pidfd_open")?;
+        let pfd = ok(
+            own(unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as i32),
+            "pidfd_open",
+        )?;
         expect_errno(setns(&pfd, 0), libc::EINVAL, "setns(pidfd, 0)")?;
         expect_errno(setns(&pfd, -1), libc::EINVAL, "setns(pidfd, -1)")?;
-        expect_errno(setns(&pfd, libc::CLONE_VM), libc::EINVAL, "setns(pidfd, CLONE_VM)")
+        expect_errno(
+            setns(&pfd, libc::CLONE_VM),
+            libc::EINVAL,
+            "setns(pidfd, CLONE_VM)",
+        )
     });
     s.case("setns_pidfd_exited_esrch", || {
         let holder = Holder::spawn(0, || ()).map_err(fail)?;
         // SAFETY: plain system call.
-        let pfd = ok(own(unsafe { libc::syscall(libc::SYS_pidfd_open, holder.pid, 0) } as i32), "pidfd_open")?;
+        let pfd = ok(
+            own(unsafe { libc::syscall(libc::SYS_pidfd_open, holder.pid, 0) } as i32),
+            "pidfd_open",
+        )?;
         holder.exit();
-        expect_errno(setns(&pfd, libc::CLONE_NEWUTS), libc::ESRCH, "setns(pidfd of exited task)")
+        expect_errno(
+            setns(&pfd, libc::CLONE_NEWUTS),
+            libc::ESRCH,
+            "setns(pidfd of exited task)",
+        )
     });
 }
 
@@ -466,7 +688,11 @@ fn own(fd: i32) -> io::Result<OwnedFd> {
 
 fn permissions(s: &mut Suite) {
     // For each caller, nsfd(pid, type) must give what open(/proc/pid/ns/type) gives.
-    let callers: [(&str, fn() -> Result<(), String>); 3] = [("root", as_root), ("nobody", as_nobody), ("userns", in_new_userns)];
+    let callers: [(&str, Prep); 3] = [
+        ("root", as_root),
+        ("nobody", as_nobody),
+        ("userns", in_new_userns),
+    ];
     for (cname, prep) in callers {
         s.case(&format!("permission_{cname}_equals_proc"), || {
             let out = child::run(move || {
@@ -479,14 +705,22 @@ fn permissions(s: &mut Suite) {
                             continue;
                         }
                         let a = describe(&nsfd(pid, t.nstype()));
-                        let p = if pid == 0 { "self".to_string() } else { pid.to_string() };
+                        let p = if pid == 0 {
+                            "self".to_string()
+                        } else {
+                            pid.to_string()
+                        };
                         let b = describe(&open_ro(&format!("/proc/{p}/ns/{}", t.name)));
                         if a != b {
                             diffs.push_str(&format!("pid {pid} {}: nsfd {a}, /proc {b}\n", t.name));
                         }
                     }
                 }
-                if diffs.is_empty() { Ok(String::new()) } else { Err(diffs) }
+                if diffs.is_empty() {
+                    Ok(String::new())
+                } else {
+                    Err(diffs)
+                }
             });
             out.map(|_| ()).map_err(fail)
         });
@@ -521,7 +755,13 @@ fn round_trips(s: &mut Suite) {
             let (t, s) = (c"tmpfs", c"/mnt");
             // SAFETY: valid strings. Make the mount private to this namespace, then mount.
             unsafe {
-                libc::mount(std::ptr::null(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
+                libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                );
                 libc::mount(t.as_ptr(), s.as_ptr(), t.as_ptr(), 0, std::ptr::null());
                 std::fs::write("/mnt/nsfd-marker", b"x").ok();
             }
@@ -533,14 +773,24 @@ fn round_trips(s: &mut Suite) {
         let out = child::run(move || {
             let f = open_ro(&hp).map_err(|e| e.to_string())?;
             setns(&f, libc::CLONE_NEWNS).map_err(|e| format!("setns: {e}"))?;
-            Ok(std::path::Path::new("/mnt/nsfd-marker").exists().to_string())
+            Ok(std::path::Path::new("/mnt/nsfd-marker")
+                .exists()
+                .to_string())
         })
         .map_err(fail)?;
-        check(out == "true", || "the mount namespace's tmpfs is not visible after setns".into())
+        check(out == "true", || {
+            "the mount namespace's tmpfs is not visible after setns".into()
+        })
     });
     s.case("round_trip_pid_only_children", || {
         let holder = Holder::spawn(libc::CLONE_NEWPID, || ()).map_err(fail)?;
-        let h = ok(nsfd(holder.pid, libc::CLONE_NEWPID as libc::c_ulong | NSFD_FOR_CHILDREN), "nsfd(pid_for_children)")?;
+        let h = ok(
+            nsfd(
+                holder.pid,
+                libc::CLONE_NEWPID as libc::c_ulong | NSFD_FOR_CHILDREN,
+            ),
+            "nsfd(pid_for_children)",
+        )?;
         let target = ok(fstat(&h), "fstat")?.st_ino;
         let hp = format!("/proc/self/fd/{}", h.as_raw_fd());
         let out = child::run(move || {
@@ -551,38 +801,58 @@ fn round_trips(s: &mut Suite) {
             let child = own_ino("pid_for_children");
             // A child lands in it, with a pid of that namespace.
             let pid_in_child = child::run(|| Ok(unsafe { libc::getpid() }.to_string()))?;
-            Ok(format!("{} {} {} {}", own_before == own_after, child, pid_in_child, own_after))
+            Ok(format!(
+                "{} {} {} {}",
+                own_before == own_after,
+                child,
+                pid_in_child,
+                own_after
+            ))
         })
         .map_err(fail)?;
         holder.exit();
         let parts: Vec<&str> = out.split(' ').collect();
-        check(parts[0] == "true", || "setns(pid) changed the caller's own pid namespace".into())?;
-        check(parts[1] == target.to_string(), || format!("pid_for_children {} want {target}", parts[1]))?;
+        check(parts[0] == "true", || {
+            "setns(pid) changed the caller's own pid namespace".into()
+        })?;
+        check(parts[1] == target.to_string(), || {
+            format!("pid_for_children {} want {target}", parts[1])
+        })?;
         // The holder's first child is pid 1 there (and was killed), so ours is small.
-        check(parts[2].parse::<i32>().map(|p| p < 100).unwrap_or(false), || format!("child pid {} in the new namespace", parts[2]))
+        check(
+            parts[2].parse::<i32>().map(|p| p < 100).unwrap_or(false),
+            || format!("child pid {} in the new namespace", parts[2]),
+        )
     });
 }
 
 fn shell_flow(s: &mut Suite) {
     s.case("rfc_shell_flow_bind_mount_survives_shell", || {
-        let holder = Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-shell")).map_err(fail)?;
+        let holder =
+            Holder::spawn(libc::CLONE_NEWUTS, || set_hostname("nsfd-shell")).map_err(fail)?;
         let h = ok(nsfd(holder.pid, libc::CLONE_NEWUTS as _), "nsfd")?;
         holder.exit();
         let path = "/tmp/nsfd-shell-uts";
         // The shell inherits the handle as fd 7 and does the bind mount itself.
         let status = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!("touch {path} && mount --bind /proc/self/fd/7 {path}"))
+            .arg(format!(
+                "touch {path} && mount --bind /proc/self/fd/7 {path}"
+            ))
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
             .pre_exec_dup(h.as_raw_fd(), 7)
             .status()
             .map_err(|e| fail(format!("sh: {e}")))?;
         drop(h);
-        check(status.success(), || format!("the shell's mount --bind failed: {status}"))?;
+        check(status.success(), || {
+            format!("the shell's mount --bind failed: {status}")
+        })?;
         let got = hostname_via(path.into()).map_err(fail)?;
         let _ = umount(path);
         let _ = std::fs::remove_file(path);
-        check(got == "nsfd-shell", || format!("hostname {got:?} after the shell exited"))
+        check(got == "nsfd-shell", || {
+            format!("hostname {got:?} after the shell exited")
+        })
     });
 }
 
