@@ -14,6 +14,7 @@
 //! `(st_dev, st_ino)`, is made equal to the nsfs file of the same namespace by `getattr`.
 
 use crate::ns::Namespace;
+use core::ptr::NonNull;
 use kernel::{
     bindings,
     error::{
@@ -29,8 +30,10 @@ use kernel::{
     types::Opaque, //
 };
 
-/// Magic number of the handle filesystem ("nsfd").
-const NSFD_MAGIC: c_ulong = 0x6e73_6664;
+/// Userspace sees handles as nsfs files: tools that look for nsfs by `statfs()` magic or by the
+/// filesystem type in mountinfo (lsns, systemd) then treat bind-mounted handles alike. The
+/// kernel tells them apart by their operation tables, not by name or magic.
+const NSFS_MAGIC: c_ulong = 0x6e73_6673;
 
 /// Holds a C operations table or type in a static.
 #[repr(transparent)]
@@ -52,7 +55,7 @@ impl<T> StaticTable<T> {
 
 static FS_TYPE: StaticTable<bindings::file_system_type> = StaticTable::new({
     let mut t: bindings::file_system_type = pin_init::zeroed();
-    t.name = c"nsfd".as_ptr();
+    t.name = c"nsfs".as_ptr().cast();
     t.init_fs_context = Some(init_fs_context);
     t.kill_sb = Some(bindings::kill_anon_super);
     t
@@ -143,7 +146,7 @@ impl HandleFs {
             (*inode).i_mode = (bindings::S_IFREG | 0o444) as bindings::umode_t;
             (*inode).i_flags |= bindings::S_IMMUTABLE;
             (*inode).i_op = INODE_OPS.get();
-            (*inode).i_fop = FILE_OPS.get();
+            (*inode).__bindgen_anon_3.i_fop = FILE_OPS.get();
             bindings::simple_inode_init_ts(inode);
             // Deleted-file semantics: no path of its own, st_nlink 0.
             bindings::clear_nlink(inode);
@@ -155,20 +158,18 @@ impl HandleFs {
             bindings::alloc_file_pseudo(
                 inode,
                 fs.mnt,
-                c"".as_ptr(),
+                c"".as_ptr().cast(),
                 bindings::O_RDONLY as c_int,
                 FILE_OPS.get(),
             )
         };
-        match from_err_ptr(file) {
-            // SAFETY: `alloc_file_pseudo` returned a file with one reference, which we own.
-            Ok(file) => Ok(unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(file.cast())) }),
-            Err(e) => {
-                // SAFETY: The file was not made, so we still own the inode's only reference.
-                unsafe { bindings::iput(inode) };
-                Err(e)
-            }
-        }
+        let file = from_err_ptr(file).inspect_err(|_| {
+            // SAFETY: The file was not made, so we still own the inode's only reference.
+            unsafe { bindings::iput(inode) };
+        })?;
+        // SAFETY: `alloc_file_pseudo` returned a file with one reference, which we now own;
+        // `File` is transparent over `struct file`.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
     }
 }
 
@@ -217,7 +218,7 @@ fn nsfs_dev() -> Result<bindings::dev_t> {
 /// Called by the VFS with a new filesystem context.
 unsafe extern "C" fn init_fs_context(fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: The VFS passes a live context.
-    let ctx = unsafe { bindings::init_pseudo(fc, NSFD_MAGIC) };
+    let ctx = unsafe { bindings::init_pseudo(fc, NSFS_MAGIC) };
     if ctx.is_null() {
         return ENOMEM.to_errno();
     }
@@ -274,7 +275,7 @@ unsafe extern "C" fn handle_dname(
     // SAFETY: The dentry of a handle file has its inode.
     let (name, ino) = unsafe { inode_ns(bindings::d_inode(dentry)) };
     // SAFETY: The format matches the arguments; the VFS gives a buffer of `buflen` bytes.
-    unsafe { bindings::dynamic_dname(buffer, buflen, c"%s:[%llu]".as_ptr(), name, ino) }
+    unsafe { bindings::dynamic_dname(buffer, buflen, c"%s:[%llu]".as_ptr().cast(), name, ino) }
 }
 
 /// Mount roots of bind-mounted handles show as "type:[inum]" in mountinfo, as for nsfs.
@@ -282,11 +283,14 @@ unsafe extern "C" fn handle_dname(
 /// # Safety
 ///
 /// Called by the VFS with a live seq_file and handle dentry.
-unsafe extern "C" fn show_path(seq: *mut bindings::seq_file, dentry: *mut bindings::dentry) -> c_int {
+unsafe extern "C" fn show_path(
+    seq: *mut bindings::seq_file,
+    dentry: *mut bindings::dentry,
+) -> c_int {
     // SAFETY: The dentry is alive and has its inode.
     let (name, ino) = unsafe { inode_ns(bindings::d_inode(dentry)) };
     // SAFETY: The format matches the arguments.
-    unsafe { bindings::seq_printf(seq, c"%s:[%llu]".as_ptr(), name, ino) };
+    unsafe { bindings::seq_printf(seq, c"%s:[%llu]".as_ptr().cast(), name, ino) };
     0
 }
 

@@ -42,8 +42,8 @@ impl kernel::Module for Nsfd {
 
 fn to_syscall_return(result: Result<c_int>) -> c_long {
     match result {
-        Ok(v) => v.into(),
-        Err(e) => e.to_errno().into(),
+        Ok(v) => v as c_long,
+        Err(e) => e.to_errno() as c_long,
     }
 }
 

@@ -59,7 +59,7 @@ pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
     match target {
         Target::Namespace(ns) => {
             // 0 means any type; anything else must be the namespace's own.
-            let ns_type = c_ulong::from(ns.ns_type());
+            let ns_type = ns.ns_type() as c_ulong;
             if flags != 0 && flags != ns_type {
                 return Err(EINVAL);
             }

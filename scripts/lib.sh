@@ -19,6 +19,8 @@ die() { printf '%s\n' "nsfd: error: $*" >&2; exit 1; }
 # Kernel make arguments: Debian's rustc-web (it ships the library source the
 # kernel needs) instead of the rustup toolchain that comes first in PATH.
 kmake_args() {
+	# CLIPPY=1 always: toggling it would rebuild every Rust object.
 	printf '%s\n' LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
-		HOSTRUSTC=/usr/bin/rustc BINDGEN="$BINDGEN"
+		HOSTRUSTC=/usr/bin/rustc BINDGEN="$BINDGEN" \
+		CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 }

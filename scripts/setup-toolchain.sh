@@ -7,7 +7,7 @@ set -euo pipefail
 
 APT_PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
-	rustc-web rust-web-src
+	rustc-web rust-web-src rust-web-clippy rustfmt-web
 	flex bison bc libelf-dev libssl-dev cpio dwarves make
 	busybox-static iproute2 util-linux kmod
 	libcap-dev
@@ -103,6 +103,7 @@ install_vng() {
 check_tools() {
 	local t
 	for t in /usr/bin/rustc:rustc-web /usr/lib/rustlib/src/rust/library:rust-web-src \
+		/usr/bin/clippy-driver:rust-web-clippy /usr/bin/rustfmt:rustfmt-web \
 		"$LLVM_BIN/clang:clang-19" "$LLVM_BIN/ld.lld:lld-19" "$BINDGEN:bindgen-cli (cargo install bindgen-cli)" \
 		"$VENV/bin/vng:virtme-ng (pip install virtme-ng)" /usr/bin/qemu-system-x86_64:qemu-system-x86 \
 		/usr/bin/busybox:busybox-static /lib/systemd/systemd-udevd:udev; do

@@ -74,7 +74,7 @@ stamp "static checks"
 tree=$(readlink -f build/source 2>/dev/null || true)
 {
 	echo "kernel_build $kbuild"
-	if [ -n "$tree" ] && rustfmt --edition 2021 --config-path "$tree/.rustfmt.toml" --check rust/*.rs >"$results/rustfmt.txt" 2>&1; then
+	if [ -n "$tree" ] && /usr/bin/rustfmt --edition 2021 --config-path "$tree/.rustfmt.toml" --check rust/*.rs >"$results/rustfmt.txt" 2>&1; then
 		echo "rustfmt_component ok"
 	else
 		echo "rustfmt_component fail see results/rustfmt.txt"

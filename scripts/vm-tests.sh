@@ -35,6 +35,7 @@ boot_checks() {
 
 suite boot boot_checks
 suite nsfd nsfd_selftest
+suite clients "$top/selftests/clients.sh"
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 # Leaks: ask kmemleak for a scan now rather than waiting for its thread.

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# KTAP suite "clients": the distribution's own tools (util-linux nsenter,
+# unshare, lsns; iproute2 ip netns) and a plain shell, on namespaces held by
+# nsfd handles. Runs as root inside the VM; needs the nsfd tool on PATH.
+set -u
+work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
+n=0
+fails=0
+plan=20
+echo "KTAP version 1"
+echo "# clients"
+echo "1..$plan"
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "# $1: $2"; echo "not ok $n $1"; }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+# check NAME CMD...: ok when CMD succeeds; its output goes into the message.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$(tr '\n' ' ' <<<"$out")"; fi
+}
+ino() { stat -L -c %i "$1"; }
+# A process that sits in new namespaces: holder FLAGS [SETUP]; sets $HPID.
+holder() {
+	local flags=$1 setup=${2:-:}
+	unshare $flags sh -c "$setup; exec sleep 600" &
+	HPID=$!
+	# Wait until the child has exec'ed sleep in its namespaces.
+	for _ in $(seq 100); do
+		[ "$(readlink /proc/$HPID/exe 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The mount point for held mount namespaces must not propagate.
+mount --bind "$work" "$work" && mount --make-private "$work"
+
+# nsenter --TYPE=PATH on a handle held with 'nsfd hold' after its creator died:
+# inside, /proc/self/ns/TYPE must be the held namespace.
+for spec in "net:-n" "uts:-u" "ipc:-i" "mnt:-m" "user:-U" "cgroup:-C" "time:-T" "pid:-p"; do
+	t=${spec%%:*} flag=${spec#*:}
+	opt=$t
+	case $t in mnt) opt=mount ;; esac
+	name="nsenter_${t}_on_held_handle"
+	htype=$t
+	case $t in time | pid) htype=${t}_for_children ;; esac
+	if ! holder "$flag"; then
+		not_ok "$name" "unshare $flag failed"
+		continue
+	fi
+	touch "$work/$t"
+	if ! nsfd hold --pid "$HPID" --type "$htype" "$work/$t" >"$work/err" 2>&1; then
+		not_ok "$name" "$(cat "$work/err")"
+		kill "$HPID"
+		continue
+	fi
+	want=$(ino "$work/$t")
+	# A pid namespace without its init cannot fork any more: keep the holder for pid.
+	[ "$t" != pid ] && { kill "$HPID"; wait "$HPID" 2>/dev/null; }
+	got=$(nsenter --"$opt"="$work/$t" stat -L -c %i /proc/self/ns/"$t" 2>&1)
+	if [ "$t" = pid ]; then
+		# setns(pid) applies to children: nsenter forks, so its child is inside.
+		got=$(nsenter --pid="$work/$t" sh -c 'stat -L -c %i /proc/self/ns/pid' 2>&1)
+		kill "$HPID"
+		wait "$HPID" 2>/dev/null
+	fi
+	if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "inside: $got, held: $want"; fi
+	nsfd release "$work/$t" 2>/dev/null || umount "$work/$t"
+done
+
+# A dummy link made in a network namespace survives every process in it,
+# through a handle held at /run/netns/NAME, and ip netns sees it.
+mkdir -p /run/netns
+holder -n "ip link add nsfd0 type dummy"
+if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; then
+	kill "$HPID"
+	wait "$HPID" 2>/dev/null
+	check ip_netns_list_shows_held_handle sh -c 'ip netns list | grep -qw nsfdblue'
+	check ip_netns_exec_dummy_link_survives ip netns exec nsfdblue ip link show nsfd0
+	ip netns exec nsfdblue sleep 600 &
+	IPID=$!
+	sleep 0.5
+	check ip_netns_identify_names_handle sh -c "[ \"\$(ip netns identify $IPID)\" = nsfdblue ]"
+	kill "$IPID"
+	wait "$IPID" 2>/dev/null
+	check nsfd_release_removes_file sh -c 'nsfd release /run/netns/nsfdblue && [ ! -e /run/netns/nsfdblue ]'
+else
+	for c in ip_netns_list_shows_held_handle ip_netns_exec_dummy_link_survives ip_netns_identify_names_handle nsfd_release_removes_file; do
+		not_ok "$c" "nsfd hold: $(cat "$work/err")"
+	done
+	kill "$HPID"
+fi
+
+# unshare --net=FILE and nsfd hold side by side, on the same namespace.
+touch "$work/unshare-net"
+if unshare --net="$work/unshare-net" true; then
+	nsenter --net="$work/unshare-net" sleep 600 &
+	UPID=$!
+	sleep 0.5
+	nsfd hold --pid "$UPID" --type net "$work/nsfd-net"
+	check unshare_and_nsfd_hold_same_namespace sh -c "[ \$(stat -L -c %d:%i $work/unshare-net) = \$(stat -L -c %d:%i $work/nsfd-net) ]"
+	kill "$UPID"
+	wait "$UPID" 2>/dev/null
+	nsfd release "$work/nsfd-net"
+	umount "$work/unshare-net"
+else
+	not_ok unshare_and_nsfd_hold_same_namespace "unshare --net=FILE failed"
+fi
+
+# lsns lists a namespace that only a handle keeps alive (it reads nsfs
+# bind mounts from mountinfo).
+holder -u
+nsfd hold --pid "$HPID" --type uts "$work/lsns-uts"
+kill "$HPID"
+wait "$HPID" 2>/dev/null
+want=$(ino "$work/lsns-uts")
+if lsns -t uts -n -o NS,NSFS 2>&1 | grep -q "^ *$want .*$work/lsns-uts"; then
+	ok lsns_sees_handle_only_namespace
+else
+	not_ok lsns_sees_handle_only_namespace "lsns: $(lsns -t uts -o NS,NSFS 2>&1 | tr '\n' ' ')"
+fi
+nsfd release "$work/lsns-uts"
+
+# The thread's shell flow: a shell gets the handle as fd 5, bind-mounts
+# /proc/self/fd/5 itself and exits; another process opens the path and joins.
+holder -u "hostname nsfd-shell"
+touch "$work/shell-uts"
+nsfd fd --pid "$HPID" --type uts --fd 5 -- sh -c "mount --bind /proc/self/fd/5 $work/shell-uts"
+kill "$HPID"
+wait "$HPID" 2>/dev/null
+check rfc_shell_flow_other_process_joins sh -c "[ \"\$(nsenter --uts=$work/shell-uts hostname)\" = nsfd-shell ]"
+umount "$work/shell-uts"
+
+# nsfd exec joins through a path and pid/type pairs.
+holder "-U -u" "hostname nsfd-exec"
+check nsfd_exec_user_and_uts sh -c "[ \"\$(nsfd exec --pid $HPID --type uts --pid $HPID --type user -- hostname)\" = nsfd-exec ]"
+kill "$HPID"
+wait "$HPID" 2>/dev/null
+
+# The tool's exit codes are for scripts: 0 ok, 1 failed (names the call and
+# errno), 2 usage.
+check nsfd_help_exits_0 sh -c 'nsfd --help | grep -q "^Usage:"'
+check nsfd_usage_error_exits_2 sh -c 'nsfd hold --type net >/dev/null 2>&1; [ $? = 2 ]'
+check nsfd_failure_exits_1_with_errno sh -c 'msg=$(nsfd show --fd 999 2>&1); [ $? = 1 ] && echo "$msg" | grep -q "EBADF"'
+check nsfd_show_prints_fields sh -c 'nsfd fd --pid 0 --type net --fd 7 -- nsfd show --fd 7 | grep -c "^\(type: net\|inode: \|id: \|userns: \|owner_uid: 0\)" | grep -qx 5'
+
+umount "$work" 2>/dev/null
+rm -rf "$work"
+[ "$n" = "$plan" ] || echo "# ran $n cases, planned $plan"
+echo "# Totals: pass:$((n - fails)) fail:$fails"
