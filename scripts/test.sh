@@ -111,6 +111,9 @@ ct=$?
 	if [ "$ct" = 0 ]; then echo "cargo_test_exit_status ok"; else echo "cargo_test_exit_status fail see results/cargo-test.log"; fi
 } | host_suite host-unit
 
+stamp "kernel selftests"
+scripts/build-kselftests.sh | host_suite kselftest-build
+
 stamp "VM"
 before=$(ls "$results/ktap")
 NSFD_KERNELRELEASE=$kver scripts/vm.sh "NSFD_KERNELRELEASE=$kver $NSFD_TOP/scripts/vm-tests.sh $results" >/dev/null

@@ -33,9 +33,40 @@ boot_checks() {
 	fi
 }
 
+# One kernel selftest binary as a suite. Plain-main tests (no TAP) count as
+# one case by exit status; a crash or non-zero exit without a failed case
+# adds one failed case, so nothing is lost.
+kselftest() { # kselftest PATH
+	local bin=$1 out rc
+	[ -x "$bin" ] || { printf 'KTAP version 1\n1..1\nnot ok 1 %s # not built\n' "$(basename "$bin")"; return; }
+	out=$(cd /tmp && timeout 300 "$bin" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	if ! grep -qE '^1\.\.[0-9]+' <<<"$out"; then
+		case $rc in
+		0) printf '1..1\nok 1 %s\n' "$(basename "$bin")" ;;
+		4) printf '1..0 # SKIP %s exited with KSFT_SKIP\n' "$(basename "$bin")" ;;
+		*) printf '1..1\nnot ok 1 %s # exit status %d\n' "$(basename "$bin")" "$rc" ;;
+		esac
+	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] && ! grep -qE '^not ok [0-9]+' <<<"$out"; then
+		printf 'not ok %d exit_status # %s exited with %d\n' "$(($(grep -cE '^ok [0-9]+' <<<"$out") + 1))" "$(basename "$bin")" "$rc"
+	fi
+}
+
 suite boot boot_checks
 suite nsfd nsfd_selftest
 suite clients "$top/selftests/clients.sh"
+
+# The kernel's own selftests for this area (built by scripts/build-kselftests.sh).
+ks=$(readlink -f "$top/build")/kselftest
+for t in namespaces/nsid_test namespaces/file_handle_test namespaces/init_ino_test \
+	namespaces/ns_active_ref_test namespaces/listns_test namespaces/listns_permissions_test \
+	namespaces/listns_efault_test namespaces/siocgskns_test namespaces/cred_change_test \
+	namespaces/stress_test namespaces/listns_pagination_bug namespaces/regression_pidfd_setns_test \
+	filesystems/nsfs/owner filesystems/nsfs/pidns filesystems/nsfs/iterate_mntns \
+	pidfd/pidfd_setns_test pidfd/pidfd_bind_mount; do
+	suite "kselftest-${t//\//-}" kselftest "$ks/$t"
+done
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 # Leaks: ask kmemleak for a scan now rather than waiting for its thread.
