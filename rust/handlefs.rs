@@ -55,7 +55,7 @@ impl<T> StaticTable<T> {
 
 static FS_TYPE: StaticTable<bindings::file_system_type> = StaticTable::new({
     let mut t: bindings::file_system_type = pin_init::zeroed();
-    t.name = c"nsfs".as_ptr().cast();
+    t.name = b"nsfs\0".as_ptr();
     t.init_fs_context = Some(init_fs_context);
     t.kill_sb = Some(bindings::kill_anon_super);
     t
@@ -158,7 +158,7 @@ impl HandleFs {
             bindings::alloc_file_pseudo(
                 inode,
                 fs.mnt,
-                c"".as_ptr().cast(),
+                c"".as_char_ptr(),
                 bindings::O_RDONLY as c_int,
                 FILE_OPS.get(),
             )
@@ -190,7 +190,7 @@ pub(crate) fn handle_namespace(file: &File) -> Option<&Namespace> {
 /// Tells fs/namespace.c whether `dentry` is a handle: such dentries may be bind-mounted from
 /// the internal mount, with the loop checks of mount-namespace files.
 #[no_mangle]
-pub extern "C" fn nsfd_dentry(dentry: *const bindings::dentry) -> bool {
+pub(crate) extern "C" fn nsfd_dentry(dentry: *const bindings::dentry) -> bool {
     // SAFETY: The VFS passes a live dentry.
     unsafe { (*dentry).d_op == DENTRY_OPS.get().cast_const() }
 }
@@ -275,7 +275,7 @@ unsafe extern "C" fn handle_dname(
     // SAFETY: The dentry of a handle file has its inode.
     let (name, ino) = unsafe { inode_ns(bindings::d_inode(dentry)) };
     // SAFETY: The format matches the arguments; the VFS gives a buffer of `buflen` bytes.
-    unsafe { bindings::dynamic_dname(buffer, buflen, c"%s:[%llu]".as_ptr().cast(), name, ino) }
+    unsafe { bindings::dynamic_dname(buffer, buflen, c"%s:[%llu]".as_char_ptr(), name, ino) }
 }
 
 /// Mount roots of bind-mounted handles show as "type:[inum]" in mountinfo, as for nsfs.
@@ -290,7 +290,7 @@ unsafe extern "C" fn show_path(
     // SAFETY: The dentry is alive and has its inode.
     let (name, ino) = unsafe { inode_ns(bindings::d_inode(dentry)) };
     // SAFETY: The format matches the arguments.
-    unsafe { bindings::seq_printf(seq, c"%s:[%llu]".as_ptr().cast(), name, ino) };
+    unsafe { bindings::seq_printf(seq, c"%s:[%llu]".as_char_ptr(), name, ino) };
     0
 }
 

@@ -14,6 +14,8 @@ out=$NSFD_CACHE/build/$key
 mapfile -t kargs < <(kmake_args)
 
 "$NSFD_TOP/scripts/configure.sh" "$tree" "$out"
+# Always recompile the component (seconds), so that its warnings are in every log.
+rm -f "$out/nsfd/rust/nsfd.o"
 say "building Linux $kver in $out"
 make -s -C "$tree" O="$out" "${kargs[@]}" -j"$(nproc)" bzImage
 make -s -C "$tree" O="$out" "${kargs[@]}" headers_install INSTALL_HDR_PATH="$out/usr-headers" >/dev/null

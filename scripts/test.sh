@@ -74,6 +74,12 @@ stamp "static checks"
 tree=$(readlink -f build/source 2>/dev/null || true)
 {
 	echo "kernel_build $kbuild"
+	# CLIPPY=1 builds: rustc and clippy warnings of the component.
+	if grep -A4 -E '^(warning|error)' "$results/build.log" | grep -q '/nsfd/rust/'; then
+		echo "component_no_warnings fail see results/build.log"
+	else
+		echo "component_no_warnings ok"
+	fi
 	if [ -n "$tree" ] && /usr/bin/rustfmt --edition 2021 --config-path "$tree/.rustfmt.toml" --check rust/*.rs >"$results/rustfmt.txt" 2>&1; then
 		echo "rustfmt_component ok"
 	else

@@ -451,11 +451,13 @@ fn own_ino(name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// setns() in a child on `open()` of `path`, then the child's namespaces.
-fn setns_result(path: String, nstype: libc::c_int, prep: fn() -> Result<(), String>) -> String {
+/// setns() in a child on `open()` of `path`, then the child's namespaces. The
+/// child opens the file first and then becomes the caller under test, as a
+/// process that was handed the descriptor would.
+fn setns_result(path: String, nstype: libc::c_int, prep: Prep) -> String {
     child::run(move || {
-        prep()?;
         let f = open_ro(&path).map_err(|e| format!("open {path}: {e}"))?;
+        prep()?;
         let r = setns(&f, nstype);
         let mut out = describe(&r);
         for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
