@@ -54,8 +54,8 @@ impl<T> StaticTable<T> {
 }
 
 static FS_TYPE: StaticTable<bindings::file_system_type> = StaticTable::new({
+    // The name is set by `HandleFs::init()`: C strings cannot be taken in a constant.
     let mut t: bindings::file_system_type = pin_init::zeroed();
-    t.name = b"nsfs\0".as_ptr();
     t.init_fs_context = Some(init_fs_context);
     t.kill_sb = Some(bindings::kill_anon_super);
     t
@@ -116,6 +116,8 @@ static NSFS_DEV: SetOnce<bindings::dev_t> = SetOnce::new();
 impl HandleFs {
     /// Mounts the filesystem internally; called once at boot.
     pub(crate) fn init() -> Result {
+        // SAFETY: Nothing uses `FS_TYPE` before it is mounted here, once, at boot.
+        unsafe { (*FS_TYPE.get()).name = c"nsfs".as_char_ptr() };
         // SAFETY: `FS_TYPE` is a complete filesystem type that lives forever.
         let mnt = from_err_ptr(unsafe { bindings::kern_mount(FS_TYPE.get()) })?;
         // SAFETY: `kern_mount` returned a live mount with its superblock. Like nsfs, the
