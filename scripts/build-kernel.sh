@@ -13,6 +13,16 @@ key=$kver-$(sha256sum <"$NSFD_TOP/config/nsfd.config" | cut -c1-12)
 out=$NSFD_CACHE/build/$key
 mapfile -t kargs < <(kmake_args)
 
+# A new config starts from the newest build of the same kernel: kbuild
+# tracks each object's config dependencies, so only what changed is rebuilt.
+if [ ! -d "$out" ]; then
+	seed=$(ls -td "$NSFD_CACHE/build/$kver-"* 2>/dev/null | head -n1 || true)
+	if [ -n "$seed" ]; then
+		say "seeding $out from $seed"
+		cp -a "$seed" "$out.tmp" && mv "$out.tmp" "$out"
+		rm -f "$out/.nsfd-config"
+	fi
+fi
 "$NSFD_TOP/scripts/configure.sh" "$tree" "$out"
 # Always recompile the component (seconds), so that its warnings are in every log.
 rm -f "$out/nsfd/rust/nsfd.o"

@@ -11,6 +11,7 @@ out=$build/kselftest
 mkdir -p "$out"
 for target in namespaces filesystems/nsfs pidfd; do
 	log=$out/build-${target//\//-}.log
+	mkdir -p "$out/$target"
 	if make -s -C "$tree/tools/testing/selftests/$target" -j"$(nproc)" \
 		OUTPUT="$out/$target" CC=gcc \
 		KHDR_INCLUDES="-isystem $build/usr-headers/include" >"$log" 2>&1; then

@@ -24,7 +24,7 @@ if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 fi
 say "VM: $how"
 
-vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory 2G --rwdir "$NSFD_RESULTS" -v)
+vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory 1G --rwdir "$NSFD_RESULTS" -v)
 timeout=${VM_TIMEOUT:-900}
 [ $# -eq 0 ] && [ -n "${NSFD_CMD:-}" ] && set -- "$NSFD_CMD"
 if [ $# -eq 0 ]; then
