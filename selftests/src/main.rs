@@ -174,9 +174,9 @@ fn file_rules(s: &mut Suite) {
             "read",
         )
     });
-    s.case("handle_write_fails", || {
+    s.case("handle_write_fails_as_nsfs", || {
         // The handle is O_RDONLY: the VFS answers EBADF before the file is asked, as for
-        // any read-only descriptor (and for nsfs files).
+        // any read-only descriptor and for nsfs files.
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         // SAFETY: valid buffer.
         let r = unsafe { libc::write(h.as_raw_fd(), b"x".as_ptr().cast(), 1) };
@@ -189,22 +189,23 @@ fn file_rules(s: &mut Suite) {
             libc::EBADF,
             "write",
         )?;
-        let rw = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(format!("/proc/self/fd/{}", h.as_raw_fd()));
-        let rw = rw.map_err(|e| fail(format!("reopen O_RDWR as root: {e}")))?;
-        // SAFETY: valid buffer.
-        let r = unsafe { libc::write(rw.as_raw_fd(), b"x".as_ptr().cast(), 1) };
-        expect_errno(
-            if r < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(r)
-            },
-            libc::EINVAL,
-            "write on O_RDWR reopen",
-        )
+        // It cannot be reopened for writing, even by root: like nsfs inodes it is immutable.
+        let open_rw = |p: String| {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(p)
+                .map(|_| ())
+        };
+        let a = open_rw(format!("/proc/self/fd/{}", h.as_raw_fd()));
+        let b = open_rw("/proc/self/ns/uts".into());
+        check(describe(&a) == describe(&b) && a.is_err(), || {
+            format!(
+                "O_RDWR reopen: handle {}, nsfs file {}",
+                describe(&a),
+                describe(&b)
+            )
+        })
     });
     s.case("handle_reopen_same_namespace", || {
         let h = ok(nsfd(0, libc::CLONE_NEWIPC as _), "nsfd")?;
