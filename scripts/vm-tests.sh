@@ -6,12 +6,36 @@ set -uo pipefail
 results=${1:?results directory}
 mkdir -p "$results/ktap"
 top=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$top/target/x86_64-unknown-linux-gnu/release:$PATH"
 
 suite() { # suite NAME CMD...: run CMD, keep its KTAP, show it
 	local name=$1
 	shift
 	echo "nsfd: suite $name" >&2
-	"$@" 2>&1 | tee "$results/ktap/$name.ktap"
+	ktap "$@" 2>&1 | tee "$results/ktap/$name.ktap"
+}
+
+# Runs a test program and passes its KTAP on. A program that prints no plan
+# counts as one case by its exit status; a crash or non-zero exit without a
+# failed case adds one failed case: a missing or broken program never passes.
+ktap() { # ktap CMD...
+	local out rc name=${1##*/}
+	if declare -F "$1" >/dev/null; then
+		out=$("$@" 2>&1)
+	else
+		out=$(cd /tmp && timeout 600 "$@" 2>&1)
+	fi
+	rc=$?
+	printf '%s\n' "$out"
+	if ! grep -qE '^1\.\.[0-9]+' <<<"$out"; then
+		case $rc in
+		0) printf '1..1\nok 1 %s\n' "$name" ;;
+		4) printf '1..0 # SKIP %s exited with KSFT_SKIP\n' "$name" ;;
+		*) printf '1..1\nnot ok 1 %s # exit status %d\n' "$name" "$rc" ;;
+		esac
+	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] && ! grep -qE '^not ok [0-9]+' <<<"$out"; then
+		printf 'not ok %d exit_status # %s exited with %d\n' "$(($(grep -cE '^ok [0-9]+' <<<"$out") + 1))" "$name" "$rc"
+	fi
 }
 
 boot_checks() {
@@ -33,26 +57,6 @@ boot_checks() {
 	fi
 }
 
-# One kernel selftest binary as a suite. Plain-main tests (no TAP) count as
-# one case by exit status; a crash or non-zero exit without a failed case
-# adds one failed case, so nothing is lost.
-kselftest() { # kselftest PATH
-	local bin=$1 out rc
-	[ -x "$bin" ] || { printf 'KTAP version 1\n1..1\nnot ok 1 %s # not built\n' "$(basename "$bin")"; return; }
-	out=$(cd /tmp && timeout 300 "$bin" 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
-	if ! grep -qE '^1\.\.[0-9]+' <<<"$out"; then
-		case $rc in
-		0) printf '1..1\nok 1 %s\n' "$(basename "$bin")" ;;
-		4) printf '1..0 # SKIP %s exited with KSFT_SKIP\n' "$(basename "$bin")" ;;
-		*) printf '1..1\nnot ok 1 %s # exit status %d\n' "$(basename "$bin")" "$rc" ;;
-		esac
-	elif [ "$rc" != 0 ] && [ "$rc" != 4 ] && ! grep -qE '^not ok [0-9]+' <<<"$out"; then
-		printf 'not ok %d exit_status # %s exited with %d\n' "$(($(grep -cE '^ok [0-9]+' <<<"$out") + 1))" "$(basename "$bin")" "$rc"
-	fi
-}
-
 suite boot boot_checks
 suite nsfd nsfd_selftest
 suite clients "$top/selftests/clients.sh"
@@ -65,7 +69,7 @@ for t in namespaces/nsid_test namespaces/file_handle_test namespaces/init_ino_te
 	namespaces/stress_test namespaces/listns_pagination_bug namespaces/regression_pidfd_setns_test \
 	filesystems/nsfs/owner filesystems/nsfs/pidns filesystems/nsfs/iterate_mntns \
 	pidfd/pidfd_setns_test pidfd/pidfd_bind_mount; do
-	suite "kselftest-${t//\//-}" kselftest "$ks/$t"
+	suite "kselftest-${t//\//-}" "$ks/$t"
 done
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null

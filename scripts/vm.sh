@@ -28,14 +28,26 @@ vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory 1G --rwdir "$NSFD_RESUL
 
 # virtme-ng's init runs the host's systemd-udevd for a full coldplug, which
 # takes minutes in this debug kernel under emulation. As root, vng runs in a
-# private mount namespace where /usr/lib/systemd holds only a stand-in that
-# makes the console-port links; nothing changes outside that namespace.
+# private mount namespace in which /usr/lib/systemd holds only a stand-in that
+# makes the console-port links, and /usr/local/bin (on the guest's default
+# PATH) also holds the project's binaries. Nothing outside that namespace
+# changes.
 vng=(vng)
 if [ "$(id -u)" = 0 ]; then
+	binview=$NSFD_CACHE/vm-bin
+	rm -rf "$binview"
+	mkdir -p "$binview"
+	for f in /usr/local/bin/* "$bindir"/nsfd "$bindir"/nsfd_selftest; do
+		[ -e "$f" ] && ln -sfn "$f" "$binview/${f##*/}"
+	done
 	vng=(unshare -m --propagation private sh -c
-		'mount --bind "$0" /usr/lib/systemd && exec vng "$@"' "$NSFD_TOP/scripts/vm-udev")
-	say "VM: udev stand-in (scripts/vm-udev) instead of a full coldplug"
+		'mount --bind "$0" /usr/lib/systemd && mount --bind "$1" /usr/local/bin && shift && exec vng "$@"'
+		"$NSFD_TOP/scripts/vm-udev" "$binview")
+	say "VM: udev stand-in (scripts/vm-udev); project binaries in /usr/local/bin"
+else
+	say "VM: not root: full udev coldplug (slow); project binaries: $bindir"
 fi
+
 timeout=${VM_TIMEOUT:-900}
 [ $# -eq 0 ] && [ -n "${NSFD_CMD:-}" ] && set -- "$NSFD_CMD"
 if [ $# -eq 0 ]; then
