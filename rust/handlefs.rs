@@ -155,22 +155,36 @@ impl HandleFs {
             bindings::__ns_ref_active_get(ns.as_ptr());
             (*inode).i_private = ARef::into_raw(ns).as_ptr().cast();
         }
-        // SAFETY: `inode` and the mount are alive; the name and table are statics.
+        // An anonymous dentry, as nsfs uses: unlike the dentries of alloc_file_pseudo(), which
+        // are freed without an RCU delay, it may be bind-mounted.
+        // SAFETY: The superblock is alive.
+        let dentry = unsafe { bindings::d_alloc_anon((*fs.mnt).mnt_sb) };
+        if dentry.is_null() {
+            // SAFETY: We still own the inode's only reference.
+            unsafe { bindings::iput(inode) };
+            return Err(ENOMEM);
+        }
+        // SAFETY: `dentry` is new and negative; it takes over our inode reference.
+        unsafe { bindings::d_instantiate(dentry, inode) };
+        let path = bindings::path {
+            // SAFETY: By the type invariants the mount is alive; `path_put` drops this.
+            mnt: unsafe { bindings::mntget(fs.mnt) },
+            dentry,
+        };
+        // SAFETY: `path` holds a mount and a dentry reference; the current task's own
+        // credentials need no RCU protection.
         let file = unsafe {
-            bindings::alloc_file_pseudo(
-                inode,
-                fs.mnt,
-                c"".as_char_ptr(),
+            bindings::dentry_open(
+                &path,
                 bindings::O_RDONLY as c_int,
-                FILE_OPS.get(),
+                (*bindings::get_current()).cred,
             )
         };
-        let file = from_err_ptr(file).inspect_err(|_| {
-            // SAFETY: The file was not made, so we still own the inode's only reference.
-            unsafe { bindings::iput(inode) };
-        })?;
-        // SAFETY: `alloc_file_pseudo` returned a file with one reference, which we now own;
-        // `File` is transparent over `struct file`.
+        // SAFETY: Drops the references `path` holds; the file has its own.
+        unsafe { bindings::path_put(&path) };
+        let file = from_err_ptr(file)?;
+        // SAFETY: `dentry_open` returned a file with one reference, which we now own; `File`
+        // is transparent over `struct file`.
         Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
     }
 }

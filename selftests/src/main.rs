@@ -459,10 +459,16 @@ fn setns_result(path: String, nstype: libc::c_int, prep: Prep) -> String {
     child::run(move || {
         let f = open_ro(&path).map_err(|e| format!("open {path}: {e}"))?;
         prep()?;
+        // A caller that made its own user namespace has a different one in each child:
+        // name it "caller" so that the two children compare equal.
+        let caller_user = own_ino("user");
         let r = setns(&f, nstype);
         let mut out = describe(&r);
         for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
-            out.push_str(&format!(" {}={}", t.name, own_ino(t.name)));
+            match own_ino(t.name) {
+                ino if t.name == "user" && ino == caller_user => out.push_str(" user=caller"),
+                ino => out.push_str(&format!(" {}={ino}", t.name)),
+            }
         }
         Ok(out)
     })
