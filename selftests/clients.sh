@@ -7,7 +7,7 @@ set -u
 work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 n=0
 fails=0
-plan=20
+plan=21
 echo "KTAP version 1"
 echo "# clients"
 echo "1..$plan"
@@ -60,7 +60,11 @@ for spec in "net:-n" "uts:-u" "ipc:-i" "mnt:-m" "user:-U" "cgroup:-C" "time:-T" 
 	want=$(ino "$work/$t")
 	# A pid namespace without its init cannot fork any more: keep the holder for pid.
 	[ "$t" != pid ] && { kill "$HPID"; wait "$HPID" 2>/dev/null; }
-	got=$(nsenter --"$opt"="$work/$t" stat -L -c %i /proc/self/ns/"$t" 2>&1)
+	# nsenter sets uid and gid 0 after joining a user namespace; this one has no
+	# mapping, so keep the credentials (as with a /proc/PID/ns/user file).
+	keep=
+	[ "$t" = user ] && keep=--preserve-credentials
+	[ "$t" != pid ] && got=$(nsenter $keep --"$opt"="$work/$t" stat -L -c %i /proc/self/ns/"$t" 2>&1)
 	if [ "$t" = pid ]; then
 		# setns(pid) applies to children: nsenter forks, so its child is inside.
 		got=$(nsenter --pid="$work/$t" sh -c 'stat -L -c %i /proc/self/ns/pid' 2>&1)
@@ -110,14 +114,23 @@ else
 	not_ok unshare_and_nsfd_hold_same_namespace "unshare --net=FILE failed"
 fi
 
-# lsns lists a namespace that only a handle keeps alive (it reads nsfs
-# bind mounts from mountinfo).
+# lsns shows a held handle's path in its NSFS column (it reads nsfs bind
+# mounts from mountinfo); newer util-linux also lists a namespace that only a
+# handle keeps alive.
 holder -u
 nsfd hold --pid "$HPID" --type uts "$work/lsns-uts"
-kill "$HPID"
-wait "$HPID" 2>/dev/null
 want=$(ino "$work/lsns-uts")
 if lsns -t uts -n -o NS,NSFS 2>&1 | grep -q "^ *$want .*$work/lsns-uts"; then
+	ok lsns_nsfs_column_shows_held_handle
+else
+	not_ok lsns_nsfs_column_shows_held_handle "lsns: $(lsns -t uts -o NS,NSFS 2>&1 | tr '\n' ' ')"
+fi
+kill "$HPID"
+wait "$HPID" 2>/dev/null
+lsns_version=$(lsns --version | grep -oE '[0-9]+\.[0-9]+' | head -n1)
+if [ "$(printf '%s\n2.40\n' "$lsns_version" | sort -V | head -n1)" != 2.40 ]; then
+	skip lsns_sees_handle_only_namespace "util-linux $lsns_version lsns lists only namespaces that have a process (persistent ones need 2.40 or newer)"
+elif lsns -t uts -n -o NS,NSFS 2>&1 | grep -q "^ *$want .*$work/lsns-uts"; then
 	ok lsns_sees_handle_only_namespace
 else
 	not_ok lsns_sees_handle_only_namespace "lsns: $(lsns -t uts -o NS,NSFS 2>&1 | tr '\n' ' ')"
@@ -135,7 +148,7 @@ check rfc_shell_flow_other_process_joins sh -c "[ \"\$(nsenter --uts=$work/shell
 umount "$work/shell-uts"
 
 # nsfd exec joins through a path and pid/type pairs.
-holder "-U -u" "hostname nsfd-exec"
+holder "-U -u --map-root-user" "hostname nsfd-exec"
 check nsfd_exec_user_and_uts sh -c "[ \"\$(nsfd exec --pid $HPID --type uts --pid $HPID --type user -- hostname)\" = nsfd-exec ]"
 kill "$HPID"
 wait "$HPID" 2>/dev/null
