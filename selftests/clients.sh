@@ -27,10 +27,13 @@ holder() {
 	local flags=$1 setup=${2:-:}
 	unshare $flags sh -c "$setup; exec sleep 600" &
 	HPID=$!
-	# Wait until the child has exec'ed sleep in its namespaces.
-	for _ in $(seq 100); do
-		[ "$(readlink /proc/$HPID/exe 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ] && return 0
-		sleep 0.05
+	wait_sleeping "$HPID"
+}
+# Waits (up to 60 s: the VM may be slow) until PID has exec'ed sleep.
+wait_sleeping() {
+	for _ in $(seq 600); do
+		[ "$(readlink /proc/$1/exe 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ] && return 0
+		sleep 0.1
 	done
 	return 1
 }
@@ -86,7 +89,7 @@ if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; the
 	check ip_netns_exec_dummy_link_survives ip netns exec nsfdblue ip link show nsfd0
 	ip netns exec nsfdblue sleep 600 &
 	IPID=$!
-	sleep 0.5
+	wait_sleeping "$IPID"
 	check ip_netns_identify_names_handle sh -c "[ \"\$(ip netns identify $IPID)\" = nsfdblue ]"
 	kill "$IPID"
 	wait "$IPID" 2>/dev/null
@@ -103,7 +106,7 @@ touch "$work/unshare-net"
 if unshare --net="$work/unshare-net" true; then
 	nsenter --net="$work/unshare-net" sleep 600 &
 	UPID=$!
-	sleep 0.5
+	wait_sleeping "$UPID"
 	nsfd hold --pid "$UPID" --type net "$work/nsfd-net"
 	check unshare_and_nsfd_hold_same_namespace sh -c "[ \$(stat -L -c %d:%i $work/unshare-net) = \$(stat -L -c %d:%i $work/nsfd-net) ]"
 	kill "$UPID"

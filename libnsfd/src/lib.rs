@@ -121,6 +121,29 @@ pub fn open_ro(path: &str) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// `mount --bind src dst`, as the RFC pins a handle: `src` is usually `/proc/self/fd/N`.
+pub fn mount_bind(src: &str, dst: &str) -> io::Result<()> {
+    let inval = |_| io::Error::from_raw_os_error(libc::EINVAL);
+    let (s, d) = (
+        CString::new(src).map_err(inval)?,
+        CString::new(dst).map_err(inval)?,
+    );
+    // SAFETY: valid C strings; a bind mount takes no data.
+    if unsafe {
+        libc::mount(
+            s.as_ptr(),
+            d.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    } < 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The nsfs ioctls (<linux/nsfs.h>, `NSIO` = 0xb7).
 pub mod ioctl {
     const NSIO: u64 = 0xb7;

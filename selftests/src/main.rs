@@ -413,27 +413,7 @@ fn meminfo(key: &str) -> u64 {
 }
 
 fn mount_bind(src: &str, dst: &str) -> Result<(), String> {
-    let (s, d) = (
-        std::ffi::CString::new(src).unwrap(),
-        std::ffi::CString::new(dst).unwrap(),
-    );
-    // SAFETY: valid strings; no data argument.
-    if unsafe {
-        libc::mount(
-            s.as_ptr(),
-            d.as_ptr(),
-            std::ptr::null(),
-            libc::MS_BIND,
-            std::ptr::null(),
-        )
-    } < 0
-    {
-        return Err(format!(
-            "mount --bind {src} {dst}: {}",
-            io::Error::last_os_error()
-        ));
-    }
-    Ok(())
+    nsfd::mount_bind(src, dst).map_err(|e| format!("mount --bind {src} {dst}: {e}"))
 }
 
 fn umount(path: &str) -> Result<(), String> {

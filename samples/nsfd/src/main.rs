@@ -181,7 +181,7 @@ fn hold(args: &[String]) -> Result<(), Failure> {
         Err(e) => return Err(sys_fail(format!("open({path}, O_CREAT|O_EXCL)"), e)),
     };
     let src = format!("/proc/self/fd/{}", h.as_raw_fd());
-    if let Err(e) = mount_bind(&src, path) {
+    if let Err(e) = nsfd::mount_bind(&src, path) {
         if created {
             let _ = std::fs::remove_file(path);
         }
@@ -214,24 +214,6 @@ fn release(args: &[String]) -> Result<(), Failure> {
     }
     if std::fs::remove_file(&mark).is_ok() {
         std::fs::remove_file(path).map_err(|e| sys_fail(format!("unlink({path})"), e))?;
-    }
-    Ok(())
-}
-
-fn mount_bind(src: &str, dst: &str) -> io::Result<()> {
-    let (s, d) = (CString::new(src)?, CString::new(dst)?);
-    // SAFETY: valid C strings, no data.
-    if unsafe {
-        libc::mount(
-            s.as_ptr(),
-            d.as_ptr(),
-            std::ptr::null(),
-            libc::MS_BIND,
-            std::ptr::null(),
-        )
-    } < 0
-    {
-        return Err(io::Error::last_os_error());
     }
     Ok(())
 }
