@@ -129,7 +129,7 @@ scripts/build-kselftests.sh | host_suite kselftest-build
 
 stamp "VM"
 before=$(ls "$results/ktap")
-NSFD_KERNELRELEASE=$kver scripts/vm.sh "NSFD_KERNELRELEASE=$kver $NSFD_TOP/scripts/vm-tests.sh $results" >/dev/null
+NSFD_KERNELRELEASE=$kver scripts/vm.sh "NSFD_KERNELRELEASE=$kver NSFD_STRESS=${NSFD_STRESS:-} $NSFD_TOP/scripts/vm-tests.sh $results" >/dev/null
 vmrc=$?
 echo "nsfd: VM exited with $vmrc" >&2
 # The in-VM suites' KTAP (the console log with the boot is in results/).
