@@ -48,7 +48,7 @@ else
 	say "VM: not root: full udev coldplug (slow); project binaries: $bindir"
 fi
 
-timeout=${VM_TIMEOUT:-900}
+timeout=${VM_TIMEOUT:-2400}
 [ $# -eq 0 ] && [ -n "${NSFD_CMD:-}" ] && set -- "$NSFD_CMD"
 if [ $# -eq 0 ]; then
 	exec env PATH="$bindir:$NSFD_TOP/scripts:$PATH" "${vng[@]}" "${vng_args[@]}"
