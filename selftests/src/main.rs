@@ -789,6 +789,7 @@ fn round_trips(s: &mut Suite) {
             let own_after = own_ino("pid");
             let child = own_ino("pid_for_children");
             // A child lands in it, with a pid of that namespace.
+            // SAFETY: getpid has no preconditions.
             let pid_in_child = child::run(|| Ok(unsafe { libc::getpid() }.to_string()))?;
             Ok(format!(
                 "{} {} {} {}",
