@@ -460,10 +460,11 @@ fn as_root() -> Result<(), String> {
 }
 
 fn as_nobody() -> Result<(), String> {
-    // SAFETY: plain credential system calls.
-    if unsafe { libc::setresgid(65534, 65534, 65534) } < 0
-        || unsafe { libc::setresuid(65534, 65534, 65534) } < 0
-    {
+    // SAFETY: plain credential system call.
+    let gid = unsafe { libc::setresgid(65534, 65534, 65534) };
+    // SAFETY: plain credential system call.
+    let uid = unsafe { libc::setresuid(65534, 65534, 65534) };
+    if gid < 0 || uid < 0 {
         return Err(format!("drop to nobody: {}", io::Error::last_os_error()));
     }
     Ok(())
