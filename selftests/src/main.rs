@@ -158,21 +158,22 @@ fn argument_errors(s: &mut Suite) {
     });
 }
 
+/// A raw system call's return value as a result (errno when negative).
+fn sys_result(r: isize) -> io::Result<isize> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
 fn file_rules(s: &mut Suite) {
     s.case("handle_read_einval", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         let mut b = [0u8; 8];
         // SAFETY: valid buffer.
         let r = unsafe { libc::read(h.as_raw_fd(), b.as_mut_ptr().cast(), b.len()) };
-        expect_errno(
-            if r < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(r)
-            },
-            libc::EINVAL,
-            "read",
-        )
+        expect_errno(sys_result(r), libc::EINVAL, "read")
     });
     s.case("handle_write_fails_as_nsfs", || {
         // The handle is O_RDONLY: the VFS answers EBADF before the file is asked, as for
@@ -180,15 +181,7 @@ fn file_rules(s: &mut Suite) {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         // SAFETY: valid buffer.
         let r = unsafe { libc::write(h.as_raw_fd(), b"x".as_ptr().cast(), 1) };
-        expect_errno(
-            if r < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(r)
-            },
-            libc::EBADF,
-            "write",
-        )?;
+        expect_errno(sys_result(r), libc::EBADF, "write")?;
         // It cannot be reopened for writing, even by root: like nsfs inodes it is immutable.
         let open_rw = |p: String| {
             std::fs::OpenOptions::new()
