@@ -31,10 +31,14 @@ fn main() {
          (make sets it to build/usr-headers/include)",
     ));
     let unistd = dir.join("asm/unistd_64.h");
+    let unistd_32 = dir.join("asm/unistd_32.h");
     let uapi = dir.join("linux/nsfd.h");
-    println!("cargo:rerun-if-changed={}", unistd.display());
-    println!("cargo:rerun-if-changed={}", uapi.display());
+    for p in [&unistd, &unistd_32, &uapi] {
+        println!("cargo:rerun-if-changed={}", p.display());
+    }
     let nr = define(&unistd, "__NR_nsfd");
+    let nr_32 = define(&unistd_32, "__NR_nsfd");
+    let setns_32 = define(&unistd_32, "__NR_setns");
     let for_children = define(&uapi, "NSFD_FOR_CHILDREN")
         .trim_end_matches("UL")
         .to_string();
@@ -43,6 +47,10 @@ fn main() {
         out,
         format!(
             "/// `__NR_nsfd` from <asm/unistd_64.h>.\npub const SYS_NSFD: libc::c_long = {nr};\n\
+             /// `__NR_nsfd` from <asm/unistd_32.h>: the i386 (compat) entry.\n\
+             pub const SYS_NSFD_I386: u32 = {nr_32};\n\
+             /// `__NR_setns` from <asm/unistd_32.h>: the i386 (compat) entry.\n\
+             pub const SYS_SETNS_I386: u32 = {setns_32};\n\
              /// `NSFD_FOR_CHILDREN` from <linux/nsfd.h>.\npub const NSFD_FOR_CHILDREN: libc::c_ulong = {for_children};\n"
         ),
     )

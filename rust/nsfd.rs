@@ -35,7 +35,7 @@ struct Nsfd;
 impl kernel::Module for Nsfd {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         handlefs::HandleFs::init()?;
-        pr_info!("nsfd: namespace file descriptors ready (nsfd, setns)\n");
+        pr_info!("namespace file descriptors ready (nsfd, setns)\n");
         Ok(Nsfd)
     }
 }

@@ -131,7 +131,8 @@ stamp "VM"
 before=$(ls "$results/ktap")
 NSFD_KERNELRELEASE=$kver scripts/vm.sh "NSFD_KERNELRELEASE=$kver NSFD_STRESS=${NSFD_STRESS:-} $NSFD_TOP/scripts/vm-tests.sh $results" >/dev/null
 vmrc=$?
-echo "nsfd: VM exited with $vmrc" >&2
+stamp "VM exited with $vmrc"
+[ -f "$results/vm-timings.txt" ] && sed 's/^/nsfd: VM time: /' "$results/vm-timings.txt" >&2
 # The in-VM suites' KTAP (the console log with the boot is in results/).
 for f in "$results"/ktap/*.ktap; do
 	grep -qxF "$(basename "$f")" <<<"$before" || cat "$f"

@@ -8,12 +8,19 @@ mkdir -p "$results/ktap"
 top=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$top/target/x86_64-unknown-linux-gnu/release:$PATH"
 
-suite() { # suite NAME CMD...: run CMD, keep its KTAP, show it
-	local name=$1
+now() { cut -d' ' -f1 /proc/uptime; }
+
+suite() { # suite NAME CMD...: run CMD, keep its KTAP, show it, time it
+	local name=$1 t0
 	shift
+	t0=$(now)
 	echo "nsfd: suite $name" >&2
 	ktap "$@" 2>&1 | tee "$results/ktap/$name.ktap"
+	echo "$name $t0 $(now)" | awk '{printf "%-44s %7.1f s\n", $1, $3 - $2}' >>"$results/vm-timings.txt"
 }
+
+# The boot, to the start of the tests, by the guest's clock.
+echo "boot-to-tests $(now)" | awk '{printf "%-44s %7.1f s\n", $1, $2}' >"$results/vm-timings.txt"
 
 # Runs a test program and passes its KTAP on. A program that prints no plan
 # counts as one case by its exit status; a crash or non-zero exit without a
@@ -88,4 +95,5 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo scan >/sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak >"$results/kmemleak.txt"
 fi
+echo "all $(now)" | awk '{printf "%-44s %7.1f s\n", "boot+tests", $2}' >>"$results/vm-timings.txt"
 dmesg >"$results/dmesg.txt"

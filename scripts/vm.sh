@@ -26,12 +26,13 @@ say "VM: $how"
 
 vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory 1G --rwdir "$NSFD_RESULTS" -v)
 
-# virtme-ng's init runs the host's systemd-udevd for a full coldplug, which
-# takes minutes in this debug kernel under emulation. As root, vng runs in a
-# private mount namespace in which /usr/lib/systemd holds only a stand-in that
-# makes the console-port links, and /usr/local/bin (on the guest's default
-# PATH) also holds the project's binaries. Nothing outside that namespace
-# changes.
+# virtme-ng's init runs the host's systemd-udevd, a full coldplug
+# (udevadm trigger and settle) and systemd-tmpfiles: minutes in this debug
+# kernel under emulation, for nothing the tests use. As root, vng runs in a
+# private mount namespace in which /usr/lib/systemd holds only a stand-in
+# udevd that makes the console-port links, udevadm and systemd-tmpfiles are
+# no-ops (scripts/vm-stubs), and /usr/local/bin (on the guest's default PATH)
+# also holds the project's binaries. Nothing outside that namespace changes.
 vng=(vng)
 if [ "$(id -u)" = 0 ]; then
 	binview=$NSFD_CACHE/vm-bin
@@ -40,10 +41,13 @@ if [ "$(id -u)" = 0 ]; then
 	for f in /usr/local/bin/* "$bindir"/nsfd "$bindir"/nsfd_selftest; do
 		[ -e "$f" ] && ln -sfn "$f" "$binview/${f##*/}"
 	done
-	vng=(unshare -m --propagation private sh -c
-		'mount --bind "$0" /usr/lib/systemd && mount --bind "$1" /usr/local/bin && shift && exec vng "$@"'
-		"$NSFD_TOP/scripts/vm-udev" "$binview")
-	say "VM: udev stand-in (scripts/vm-udev); project binaries in /usr/local/bin"
+	vng=(unshare -m --propagation private sh -c '
+		mount --bind "$0/systemd" /usr/lib/systemd &&
+		mount --bind "$0/noop" /usr/bin/udevadm &&
+		mount --bind "$0/noop" /usr/bin/systemd-tmpfiles &&
+		mount --bind "$1" /usr/local/bin && shift && exec vng "$@"'
+		"$NSFD_TOP/scripts/vm-stubs" "$binview")
+	say "VM: udev and tmpfiles stand-ins (scripts/vm-stubs); project binaries in /usr/local/bin"
 else
 	say "VM: not root: full udev coldplug (slow); project binaries: $bindir"
 fi

@@ -109,6 +109,43 @@ pub fn setns(fd: &impl AsRawFd, nstype: libc::c_int) -> io::Result<()> {
     Ok(())
 }
 
+/// The i386 system call entry (`int $0x80`) from this 64-bit process: the
+/// compat entry points of a kernel with `CONFIG_IA32_EMULATION`.
+pub mod compat {
+    /// `int $0x80` with `nr` in eax and the arguments in ebx and ecx. Returns
+    /// the raw result: a negative errno on failure. A kernel without i386
+    /// emulation kills the caller with SIGSEGV instead.
+    pub fn syscall2(nr: u32, a: u32, b: u32) -> i32 {
+        let ret: u64;
+        // SAFETY: `int $0x80` reads eax, ebx and ecx, returns in eax, and
+        // (on x86_64 kernels) zeroes r8-r11; rbx is LLVM's, so the first
+        // argument is swapped into it around the call and restored.
+        unsafe {
+            core::arch::asm!(
+                "xchg {a}, rbx",
+                "int 0x80",
+                "xchg {a}, rbx",
+                a = inout(reg) a as u64 => _,
+                inlateout("rax") nr as u64 => ret,
+                in("rcx") b as u64,
+                lateout("r8") _, lateout("r9") _, lateout("r10") _, lateout("r11") _,
+                options(nostack),
+            );
+        }
+        ret as u32 as i32
+    }
+
+    /// i386 `nsfd(pid, nstype)`.
+    pub fn nsfd(pid: libc::pid_t, nstype: u32) -> i32 {
+        syscall2(crate::abi::SYS_NSFD_I386, pid as u32, nstype)
+    }
+
+    /// i386 `setns(fd, nstype)`.
+    pub fn setns(fd: i32, nstype: i32) -> i32 {
+        syscall2(crate::abi::SYS_SETNS_I386, fd as u32, nstype as u32)
+    }
+}
+
 /// Opens a file read-only (and close-on-exec).
 pub fn open_ro(path: &str) -> io::Result<OwnedFd> {
     let c = CString::new(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;

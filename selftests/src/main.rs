@@ -156,6 +156,70 @@ fn argument_errors(s: &mut Suite) {
         let b = ok(stat("/proc/1/ns/net"), "stat /proc/1/ns/net")?.st_ino;
         check(a == b, || format!("ino {a}, /proc/1/ns/net has {b}"))
     });
+    s.case("nsfd_exited_task_esrch", || {
+        // A zombie has dropped its nsproxy but keeps its credentials and pid: the types held by
+        // the nsproxy are ESRCH (its /proc/PID/ns files fail too), user and pid still work.
+        let zombie = Zombie::new().map_err(fail)?;
+        for t in all_kinds().iter().filter(|t| configured(t)) {
+            let h = nsfd(zombie.pid, t.nstype());
+            let p = open_ro(&format!("/proc/{}/ns/{}", zombie.pid, t.name));
+            if matches!(t.name, "user" | "pid") {
+                let (h, p) = (ok(h, t.name)?, ok(p, t.name)?);
+                let (a, b) = (
+                    ok(fstat(&h), "fstat")?.st_ino,
+                    ok(fstat(&p), "fstat")?.st_ino,
+                );
+                check(a == b, || format!("{}: handle ino {a}, /proc {b}", t.name))?;
+            } else {
+                expect_errno(h, libc::ESRCH, &format!("nsfd(zombie, {})", t.name))?;
+                check(p.is_err(), || {
+                    format!("/proc/PID/ns/{} of a zombie opened", t.name)
+                })?;
+            }
+        }
+        Ok(())
+    });
+}
+
+/// A child that has exited and is not reaped until drop.
+struct Zombie {
+    pid: libc::pid_t,
+}
+
+impl Zombie {
+    fn new() -> Result<Zombie, String> {
+        // SAFETY: the child only calls _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: leave at once.
+            unsafe { libc::_exit(0) };
+        }
+        if pid < 0 {
+            return Err("fork failed".into());
+        }
+        // SAFETY: zeroed siginfo is a valid out-parameter.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: WNOWAIT leaves the child a zombie.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as _,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r < 0 {
+            child::wait(pid);
+            return Err(format!("waitid: {}", io::Error::last_os_error()));
+        }
+        Ok(Zombie { pid })
+    }
+}
+
+impl Drop for Zombie {
+    fn drop(&mut self) {
+        child::wait(self.pid);
+    }
 }
 
 /// A raw system call's return value as a result (errno when negative).
@@ -859,6 +923,157 @@ impl PreExecDup for std::process::Command {
     }
 }
 
+/// A private mount namespace for the calling (child) process.
+fn unshare_mounts() -> Result<(), String> {
+    // SAFETY: plain system calls with valid arguments.
+    unsafe {
+        if libc::unshare(libc::CLONE_NEWNS) < 0
+            || libc::mount(
+                c"none".as_ptr(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ) < 0
+        {
+            return Err(format!(
+                "private mount namespace: {}",
+                io::Error::last_os_error()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn touch(path: &str) -> Result<(), String> {
+    std::fs::write(path, b"").map_err(|e| format!("create {path}: {e}"))
+}
+
+fn child_case(f: impl FnOnce() -> Result<String, String>) -> Result<(), Outcome> {
+    child::run(f).map(|_| ()).map_err(fail)
+}
+
+/// A bind mount of a mount namespace could pin a namespace that contains it: handles follow
+/// nsfs's rule (fs/namespace.c: mnt_ns_loop, copy_tree).
+fn mount_ns_rules(s: &mut Suite) {
+    s.case("mntns_bind_own_or_older_einval_as_nsfs", || {
+        child_case(|| {
+            unshare_mounts()?;
+            let path = "/tmp/nsfd-mntns-loop";
+            touch(path)?;
+            // Our own namespace, then init's (older): both could reach this mount.
+            for (pid, proc_path) in [(0, "/proc/self/ns/mnt"), (1, "/proc/1/ns/mnt")] {
+                let h =
+                    nsfd(pid, libc::CLONE_NEWNS as _).map_err(|e| format!("nsfd({pid}): {e}"))?;
+                let a = nsfd::mount_bind(&format!("/proc/self/fd/{}", h.as_raw_fd()), path);
+                let b = nsfd::mount_bind(proc_path, path);
+                if !(matches!(&a, Err(e) if errno_of(e) == libc::EINVAL)
+                    && matches!(&b, Err(e) if errno_of(e) == libc::EINVAL))
+                {
+                    return Err(format!(
+                        "pid {pid}: bind of handle {}, of {proc_path} {}; want EINVAL",
+                        describe(&a),
+                        describe(&b)
+                    ));
+                }
+            }
+            let _ = std::fs::remove_file(path);
+            Ok(String::new())
+        })
+    });
+    s.case("mntns_bind_newer_kept_not_copied_as_nsfs", || {
+        child_case(|| {
+            unshare_mounts()?;
+            let holder = Holder::spawn(libc::CLONE_NEWNS, || ())?;
+            let h = nsfd(holder.pid, libc::CLONE_NEWNS as _).map_err(|e| format!("nsfd: {e}"))?;
+            let ino = fstat(&h).map_err(|e| format!("fstat: {e}"))?.st_ino;
+            let (hp, pp) = ("/tmp/nsfd-mntns-handle", "/tmp/nsfd-mntns-proc");
+            touch(hp)?;
+            touch(pp)?;
+            // A newer namespace cannot contain this mount: both binds are allowed.
+            mount_bind(&format!("/proc/self/fd/{}", h.as_raw_fd()), hp)?;
+            mount_bind(&format!("/proc/{}/ns/mnt", holder.pid), pp)?;
+            holder.exit();
+            drop(h);
+            let pinned = open_ro(hp).map_err(|e| format!("open {hp}: {e}"))?;
+            let ty = ns_ioctl(&pinned, ioctl::NS_GET_NSTYPE, 0).map_err(|e| format!("{e}"))?;
+            let st = fstat(&pinned).map_err(|e| format!("fstat: {e}"))?;
+            if ty != libc::CLONE_NEWNS || st.st_ino != ino {
+                return Err(format!("{hp}: type {ty:#x}, ino {}, want {ino}", st.st_ino));
+            }
+            drop(pinned);
+            // Not copied into a new mount namespace: there both paths are the plain files.
+            // SAFETY: plain system call.
+            if unsafe { libc::unshare(libc::CLONE_NEWNS) } < 0 {
+                return Err(format!("unshare: {}", io::Error::last_os_error()));
+            }
+            for p in [hp, pp] {
+                let got = stat(p).map_err(|e| format!("stat {p}: {e}"))?.st_ino;
+                if got == ino {
+                    return Err(format!("{p} still names the namespace in a copy"));
+                }
+                let _ = std::fs::remove_file(p);
+            }
+            Ok(String::new())
+        })
+    });
+}
+
+/// The i386 entry points (`int $0x80`), which a 64-bit process can reach too.
+fn compat_entries(s: &mut Suite) {
+    s.case("compat_i386_nsfd_and_setns", || {
+        // Without i386 emulation int $0x80 kills the caller: probe in a child.
+        if child::run(|| Ok(compat::setns(-1, 0).to_string())).is_err() {
+            return Err(Outcome::Skip(
+                "no i386 emulation in this kernel (CONFIG_IA32_EMULATION)".into(),
+            ));
+        }
+        child_case(|| {
+            let want = |what: &str, got: i32, errno: i32| {
+                if got == -errno {
+                    Ok(())
+                } else {
+                    Err(format!("i386 {what}: {got}, want -{}", errno_name(errno)))
+                }
+            };
+            want("setns(-1, 0)", compat::setns(-1, 0), libc::EBADF)?;
+            want("nsfd(0, 0)", compat::nsfd(0, 0), libc::EINVAL)?;
+            want(
+                "nsfd(-1, NET)",
+                compat::nsfd(-1, libc::CLONE_NEWNET as u32),
+                libc::EINVAL,
+            )?;
+            let fd = compat::nsfd(0, libc::CLONE_NEWUTS as u32);
+            if fd < 0 {
+                return Err(format!("i386 nsfd(0, UTS): {}", errno_name(-fd)));
+            }
+            let h = own(fd).map_err(|e| format!("{e}"))?;
+            let before = own_ino("uts");
+            let got = fstat(&h).map_err(|e| format!("fstat: {e}"))?.st_ino;
+            if got != before {
+                return Err(format!("i386 handle ino {got}, /proc/self/ns/uts {before}"));
+            }
+            // SAFETY: plain system call.
+            if unsafe { libc::unshare(libc::CLONE_NEWUTS) } < 0 || own_ino("uts") == before {
+                return Err("unshare(CLONE_NEWUTS) failed".into());
+            }
+            want(
+                "setns(handle, NET)",
+                compat::setns(h.as_raw_fd(), libc::CLONE_NEWNET),
+                libc::EINVAL,
+            )?;
+            let r = compat::setns(h.as_raw_fd(), libc::CLONE_NEWUTS);
+            if r != 0 || own_ino("uts") != before {
+                return Err(format!(
+                    "i386 setns(handle, UTS): {r}, back in {}",
+                    own_ino("uts")
+                ));
+            }
+            Ok(String::new())
+        })
+    });
+}
+
 fn main() {
     // SAFETY: getuid has no preconditions.
     if unsafe { libc::getuid() } != 0 {
@@ -880,6 +1095,8 @@ fn main() {
     setns_errors(&mut s);
     round_trips(&mut s);
     shell_flow(&mut s);
+    mount_ns_rules(&mut s);
+    compat_entries(&mut s);
     setns_matrix(&mut s);
     std::process::exit(s.finish());
 }
@@ -887,5 +1104,5 @@ fn main() {
 /// The number of cases main() runs, for the KTAP plan.
 fn planned() -> usize {
     let matrix = ALL_TYPES.len() * MATRIX_CALLERS.len() * MATRIX_NSTYPES.len();
-    10 + 9 + 7 + 4 + 3 + 8 + 3 + 1 + matrix
+    10 + 10 + 7 + 4 + 3 + 8 + 3 + 1 + 2 + 1 + matrix
 }
