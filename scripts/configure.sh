@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Configure the kernel build directory: tinyconfig plus config/nsfd.config,
 # then olddefconfig, then check that every requested option stuck.
-# usage: configure.sh TREE BUILD_DIR
+# usage: configure.sh TREE BUILD_DIR [FRAGMENT]   (default config/nsfd.config)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 tree=$1 out=$2
-frag=$NSFD_TOP/config/nsfd.config
+frag=${3:-$NSFD_TOP/config/nsfd.config}
 stamp=$out/.nsfd-config
 want=$(sha256sum <"$frag" | cut -d' ' -f1)
 mapfile -t kargs < <(kmake_args)

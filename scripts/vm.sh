@@ -9,7 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-build=$NSFD_TOP/build
+# NSFD_KERNEL_BUILD: another build directory (scripts/upstream-baseline.sh).
+build=${NSFD_KERNEL_BUILD:-$NSFD_TOP/build}
 [ -f "$build/arch/x86/boot/bzImage" ] || die "no kernel built: run 'make kernel'"
 bindir=$NSFD_TOP/target/x86_64-unknown-linux-gnu/release
 mkdir -p "$NSFD_RESULTS"
