@@ -39,6 +39,7 @@ fn main() {
     let nr = define(&unistd, "__NR_nsfd");
     let nr_32 = define(&unistd_32, "__NR_nsfd");
     let setns_32 = define(&unistd_32, "__NR_setns");
+    let ioctl_32 = define(&unistd_32, "__NR_ioctl");
     let for_children = define(&uapi, "NSFD_FOR_CHILDREN")
         .trim_end_matches("UL")
         .to_string();
@@ -51,6 +52,8 @@ fn main() {
              pub const SYS_NSFD_I386: u32 = {nr_32};\n\
              /// `__NR_setns` from <asm/unistd_32.h>: the i386 (compat) entry.\n\
              pub const SYS_SETNS_I386: u32 = {setns_32};\n\
+             /// `__NR_ioctl` from <asm/unistd_32.h>: the i386 (compat) entry.\n\
+             pub const SYS_IOCTL_I386: u32 = {ioctl_32};\n\
              /// `NSFD_FOR_CHILDREN` from <linux/nsfd.h>.\npub const NSFD_FOR_CHILDREN: libc::c_ulong = {for_children};\n"
         ),
     )

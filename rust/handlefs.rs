@@ -86,10 +86,9 @@ static INODE_OPS: StaticTable<bindings::inode_operations> = StaticTable::new({
 static FILE_OPS: StaticTable<bindings::file_operations> = StaticTable::new({
     let mut ops: bindings::file_operations = pin_init::zeroed();
     ops.unlocked_ioctl = Some(bindings::ns_ioctl);
-    #[cfg(CONFIG_COMPAT)]
-    {
-        ops.compat_ioctl = Some(bindings::compat_ptr_ioctl);
-    }
+    // As nsfs: the ioctls take no pointers that differ for 32-bit callers. `None` without
+    // CONFIG_COMPAT.
+    ops.compat_ioctl = bindings::compat_ptr_ioctl;
     ops
 });
 
@@ -148,6 +147,8 @@ impl HandleFs {
             (*inode).i_mode = (bindings::S_IFREG | 0o444) as bindings::umode_t;
             (*inode).i_flags |= bindings::S_IMMUTABLE;
             (*inode).i_op = INODE_OPS.get();
+            // `i_fop` shares an anonymous union with `free_inode`; bindgen numbers such unions,
+            // so a new one in `struct inode` before it renames this field (a build error).
             (*inode).__bindgen_anon_3.i_fop = FILE_OPS.get();
             bindings::simple_inode_init_ts(inode);
             // Deleted-file semantics: no path of its own, st_nlink 0.

@@ -144,6 +144,11 @@ pub mod compat {
     pub fn setns(fd: i32, nstype: i32) -> i32 {
         syscall2(crate::abi::SYS_SETNS_I386, fd as u32, nstype as u32)
     }
+
+    /// i386 `ioctl(fd, cmd)` without an argument (the file's `compat_ioctl`).
+    pub fn ioctl(fd: i32, cmd: u32) -> i32 {
+        syscall2(crate::abi::SYS_IOCTL_I386, fd as u32, cmd)
+    }
 }
 
 /// Opens a file read-only (and close-on-exec).

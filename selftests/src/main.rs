@@ -1048,6 +1048,10 @@ fn compat_entries(s: &mut Suite) {
                 return Err(format!("i386 nsfd(0, UTS): {}", errno_name(-fd)));
             }
             let h = own(fd).map_err(|e| format!("{e}"))?;
+            let ty = compat::ioctl(fd, ioctl::NS_GET_NSTYPE as u32);
+            if ty != libc::CLONE_NEWUTS {
+                return Err(format!("i386 ioctl(NS_GET_NSTYPE): {ty}"));
+            }
             let before = own_ino("uts");
             let got = fstat(&h).map_err(|e| format!("fstat: {e}"))?.st_ino;
             if got != before {
