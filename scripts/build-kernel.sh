@@ -26,8 +26,9 @@ fi
 "$NSFD_TOP/scripts/configure.sh" "$tree" "$out"
 # Always recompile the component (seconds), so that its warnings are in every log.
 rm -f "$out/nsfd/rust/nsfd.o"
+# Linked before building: the static checks need build/source even when the build fails.
+ln -sfn "$out" "$NSFD_TOP/build"
 say "building Linux $kver in $out"
 make -s -C "$tree" O="$out" "${kargs[@]}" -j"$(nproc)" bzImage
 make -s -C "$tree" O="$out" "${kargs[@]}" headers_install INSTALL_HDR_PATH="$out/usr-headers" >/dev/null
-ln -sfn "$out" "$NSFD_TOP/build"
 say "kernel image: $out/arch/x86/boot/bzImage"

@@ -48,7 +48,7 @@ for f in "$@"; do
 	if [ "$rc" != 0 ] && shown=$(expect "$f" "$log") && [ -n "$shown" ]; then
 		say "fault $f: make test failed as it must (exit $rc); its log shows:"
 		printf '%s\n' "$shown" | sed 's/^/    /' >&2
-		say "fault $f: closing line: $(tail -n 1 "$log")"
+		say "fault $f: closing line: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
 	else
 		say "fault $f: NOT caught (exit $rc): see $log"
 		bad=1

@@ -16,7 +16,7 @@ scan() { # scan NAME REGEX [FILES]
 	n=$((n + 1))
 	local hits
 	# shellcheck disable=SC2086
-	hits=$(cat ${3:-$log} 2>/dev/null | grep -E "$2" | sort -u | head -n 20)
+	hits=$(cat ${3:-$log} 2>/dev/null | tr -d '\r' | grep -E "$2" | sort -u | head -n 20)
 	if [ -n "$hits" ]; then
 		sed "s/^/# $1: /" <<<"$hits"
 		echo "not ok $n $1"

@@ -90,7 +90,7 @@ tree=$(readlink -f build/source 2>/dev/null || true)
 	# FILE_PATH_CHANGES (MAINTAINERS for new files) and EMBEDDED_FILENAME
 	# (flags 'source "nsfd/Kconfig"') do not apply to an out-of-tree series.
 	for p in patches/*.patch; do
-		[ -n "$tree" ] || break
+		[ -n "$tree" ] || { echo "checkpatch_$(basename "$p" .patch | cut -c1-4) fail no kernel tree (build/source)"; continue; }
 		if "$tree/scripts/checkpatch.pl" --no-tree -q --ignore FILE_PATH_CHANGES,EMBEDDED_FILENAME - \
 			<"$p" >"$results/checkpatch-$(basename "$p" .patch).txt" 2>&1; then
 			echo "checkpatch_$(basename "$p" .patch | cut -c1-4) ok"

@@ -30,10 +30,12 @@ holder() {
 	HPID=$!
 	wait_sleeping "$HPID"
 }
-# Waits (up to 60 s: the VM may be slow) until PID has exec'ed sleep.
+# Waits (up to 60 s: the VM may be slow) until PID has exec'ed sleep. The
+# test is a shell builtin: every exec is slow under emulation.
+sleep_bin=$(readlink -f "$(command -v sleep)")
 wait_sleeping() {
 	for _ in $(seq 600); do
-		[ "$(readlink /proc/$1/exe 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ] && return 0
+		[ /proc/$1/exe -ef "$sleep_bin" ] && return 0
 		sleep 0.1
 	done
 	return 1
