@@ -78,15 +78,17 @@ for t in namespaces/nsid_test namespaces/file_handle_test namespaces/init_ino_te
 	pidfd/pidfd_setns_test pidfd/pidfd_bind_mount; do
 	suite "kselftest-${t//\//-}" "$ks/$t"
 done
-# stress_test's cases have the harness's 30-second timeouts, which are made
-# for native speed: under software emulation this debug kernel needs longer
-# (six of seven cases time out). It runs on request (make test NSFD_STRESS=1).
-# (The guest's /proc/cpuinfo cannot tell: under emulation it shows vmx too.)
+# stress_test's cases have the harness's 30-second timeouts, made for native
+# speed: under software emulation five of its seven cases time out, on this
+# kernel and on the unmodified 7.3.4 kernel alike (evidence and command:
+# Documentation/testing.rst, "Known upstream failures"). It runs on request
+# (make test NSFD_STRESS=1). (The guest's /proc/cpuinfo cannot tell
+# emulation apart: it shows vmx there too.)
 if [ -n "${NSFD_STRESS:-}" ]; then
 	suite kselftest-namespaces-stress_test "$ks/namespaces/stress_test"
 else
 	suite kselftest-namespaces-stress_test \
-		printf 'KTAP version 1\n1..0 # SKIP stress_test: its 30 s harness timeouts are too short for this debug kernel under emulation (make test NSFD_STRESS=1 runs it)\n'
+		printf 'KTAP version 1\n1..0 # SKIP stress_test: known upstream failure under emulation (its 30 s harness timeouts; fails the same on unmodified 7.3.4, see Documentation/testing.rst); make test NSFD_STRESS=1 runs it\n'
 fi
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
