@@ -56,7 +56,10 @@ fi
 timeout=${VM_TIMEOUT:-2400}
 [ $# -eq 0 ] && [ -n "${NSFD_CMD:-}" ] && set -- "$NSFD_CMD"
 if [ $# -eq 0 ]; then
-	exec env PATH="$bindir:$NSFD_TOP/scripts:$PATH" "${vng[@]}" "${vng_args[@]}"
+	# The interactive shell: a plain /bin/sh by default, because an interactive
+	# bash runs the host user's ~/.bashrc, which under emulation can take
+	# minutes (pyenv init did here). VM_SHELL=/bin/bash for bash.
+	exec env PATH="$bindir:$NSFD_TOP/scripts:$PATH" "${vng[@]}" "${vng_args[@]}" --shell "${VM_SHELL:-/bin/sh}"
 fi
 # vng exits with the command's status. Pipe (never redirect) its output: qemu
 # reopens a redirected file at offset 0.
