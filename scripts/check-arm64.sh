@@ -37,6 +37,8 @@ grep -q '^CONFIG_NSFD=y' "$out/.config" && die "CONFIG_NSFD is on for arm64: thi
 say "building arm64 vmlinux of $tree in $out"
 make -s -C "$tree" O="$out" "${karm[@]}" -j"$(nproc)" vmlinux
 # The table entry of nsfd (473) must be there, bound to the "not implemented" stub.
-llvm-nm "$out/vmlinux" | grep -q '__arm64_sys_nsfd' || die "arm64: no __arm64_sys_nsfd in vmlinux"
-llvm-nm "$out/vmlinux" | grep -q '__arm64_sys_setns' || die "arm64: no __arm64_sys_setns in vmlinux"
-say "arm64: the series builds; vmlinux has __arm64_sys_nsfd and __arm64_sys_setns"
+syms=$(llvm-nm "$out/vmlinux" | grep -E ' __arm64_sys_(nsfd|setns)$' || true)
+grep -q ' __arm64_sys_nsfd$' <<<"$syms" || die "arm64: no __arm64_sys_nsfd in vmlinux"
+grep -q ' __arm64_sys_setns$' <<<"$syms" || die "arm64: no __arm64_sys_setns in vmlinux"
+say "arm64: the series builds; vmlinux has:"
+printf '%s\n' "$syms" >&2
