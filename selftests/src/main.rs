@@ -156,6 +156,23 @@ fn argument_errors(s: &mut Suite) {
         let b = ok(stat("/proc/1/ns/net"), "stat /proc/1/ns/net")?.st_ino;
         check(a == b, || format!("ino {a}, /proc/1/ns/net has {b}"))
     });
+    s.case("nsfd_config_off_type_eopnotsupp", || {
+        // A type whose CONFIG is off has no /proc/self/ns entry.
+        let off: Vec<NsType> = all_kinds().into_iter().filter(|t| !configured(t)).collect();
+        if off.is_empty() {
+            return Err(Outcome::Skip(
+                "every namespace type is configured in this kernel".into(),
+            ));
+        }
+        for t in off {
+            expect_errno(
+                nsfd(0, t.nstype()),
+                libc::EOPNOTSUPP,
+                &format!("nsfd(0, {})", t.name),
+            )?;
+        }
+        Ok(())
+    });
     s.case("nsfd_exited_task_esrch", || {
         // A zombie has dropped its nsproxy but keeps its credentials and pid: the types held by
         // the nsproxy are ESRCH (its /proc/PID/ns files fail too), user and pid still work.
@@ -1112,5 +1129,5 @@ fn main() {
 /// The number of cases main() runs, for the KTAP plan.
 fn planned() -> usize {
     let matrix = ALL_TYPES.len() * MATRIX_CALLERS.len() * MATRIX_NSTYPES.len();
-    10 + 10 + 7 + 4 + 3 + 8 + 3 + 1 + 2 + 1 + matrix
+    10 + 11 + 7 + 4 + 3 + 8 + 3 + 1 + 2 + 1 + matrix
 }
