@@ -438,7 +438,7 @@ fn lifetime(s: &mut Suite) {
         let id = ok(ns_id(&h), "NS_GET_ID")?;
         holder.exit();
         let path = "/tmp/nsfd-bind-test";
-        std::fs::write(path, b"").map_err(|e| fail(format!("create {path}: {e}")))?;
+        touch(path).map_err(fail)?;
         mount_bind(&format!("/proc/self/fd/{}", h.as_raw_fd()), path).map_err(fail)?;
         drop(h);
         let got = hostname_via(path.into()).map_err(fail)?;
@@ -797,7 +797,7 @@ fn permissions(s: &mut Suite) {
 
 fn round_trips(s: &mut Suite) {
     s.case("round_trip_net_back_and_forth", || {
-        let out = child::run(|| {
+        child_case(|| {
             let orig = nsfd(0, libc::CLONE_NEWNET as _).map_err(|e| e.to_string())?;
             let before = own_ino("net");
             // SAFETY: plain system call.
@@ -815,8 +815,7 @@ fn round_trips(s: &mut Suite) {
                 return Err("not in the new net namespace again".into());
             }
             Ok(String::new())
-        });
-        out.map(|_| ()).map_err(fail)
+        })
     });
     s.case("round_trip_mnt_sees_its_mounts", || {
         let holder = Holder::spawn(libc::CLONE_NEWNS, || {
