@@ -1,23 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0
 # nsfd: namespace file descriptors for Linux, in Rust.
 #
-#   make run [CMD='...']   set up, build, boot the kernel under virtme-ng
-#   make test              set up, build, boot, run every test suite
+#   make run [CMD='...'] [FLAVOUR=release]   set up, build, boot the kernel under virtme-ng
+#   make test              set up, build, boot, run every test suite (debug kernel)
+#   make bench [BENCH_ARGS='...']   the benchmark in the release kernel
 #
 # When the kernel build reaches this directory it reads Kbuild, not this file.
 
 NSFD_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nsfd
 export NSFD_CACHE KERNEL_SRC
 
+# The kernel flavour of make kernel and make run: debug (KASAN, lockdep,
+# kmemleak; what make test uses) or release (make bench's).
+FLAVOUR ?= debug
+export FLAVOUR
+
 TARGET := x86_64-unknown-linux-gnu
 export NSFD_UAPI_HEADERS := $(CURDIR)/build/usr-headers/include
 
-.PHONY: all toolchain kernel userspace run test patches clean distclean help
+.PHONY: all toolchain kernel userspace run test bench patches clean distclean help
 
 all: kernel userspace
 
 help:
-	@sed -n '3,6p' Makefile
+	@sed -n '3,7p' Makefile
 
 toolchain:
 	@scripts/setup-toolchain.sh --versions
@@ -35,6 +41,11 @@ run: userspace
 
 test:
 	@scripts/test.sh
+
+# Every route to a namespace handle, side by side, in the release kernel;
+# the table goes to results/bench.txt.
+bench:
+	@scripts/bench.sh
 
 # The integration as a git am-able series against the pristine tree.
 patches:

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Configure the kernel build directory: tinyconfig plus config/nsfd.config,
+# Configure the kernel build directory: tinyconfig plus a config fragment,
 # then olddefconfig, then check that every requested option stuck.
-# usage: configure.sh TREE BUILD_DIR [FRAGMENT]   (default config/nsfd.config)
+# usage: configure.sh TREE BUILD_DIR FRAGMENT   (build-kernel.sh: the flavour's merged fragment)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 tree=$1 out=$2
-frag=${3:-$NSFD_TOP/config/nsfd.config}
+frag=${3:?config fragment}
 stamp=$out/.nsfd-config
 want=$(sha256sum <"$frag" | cut -d' ' -f1)
 mapfile -t kargs < <(kmake_args)
@@ -32,5 +32,5 @@ while IFS= read -r line; do
 		! grep -q "^$sym=" "$out/.config" || { say "config: $line requested but it is set"; bad=1; } ;;
 	esac
 done <"$frag"
-[ "$bad" = 0 ] || { rm -f "$stamp"; die "config/nsfd.config: options above did not stick after olddefconfig"; }
+[ "$bad" = 0 ] || { rm -f "$stamp"; die "$frag: options above did not stick after olddefconfig"; }
 echo "$want" >"$stamp"

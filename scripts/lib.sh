@@ -24,3 +24,19 @@ kmake_args() {
 		HOSTRUSTC=/usr/bin/rustc BINDGEN="$BINDGEN" \
 		CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 }
+
+# Kernel flavours: debug (make test; the default) is config/base.config plus
+# config/debug.config, release (make bench) is config/base.config alone.
+# flavour_config FLAVOUR: prints the merged fragment's path, in the cache.
+flavour_config() {
+	local flavour=$1 frags out
+	case $flavour in
+	debug) frags=("$NSFD_TOP/config/base.config" "$NSFD_TOP/config/debug.config") ;;
+	release) frags=("$NSFD_TOP/config/base.config") ;;
+	*) die "unknown kernel flavour '$flavour' (FLAVOUR=debug or FLAVOUR=release)" ;;
+	esac
+	out=$NSFD_CACHE/config/$flavour.config
+	mkdir -p "${out%/*}"
+	cat "${frags[@]}" >"$out.tmp" && mv "$out.tmp" "$out"
+	echo "$out"
+}

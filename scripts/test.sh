@@ -62,7 +62,8 @@ fi
 cat "$results/versions.txt"
 
 stamp "kernel"
-if scripts/build-kernel.sh 2>&1 | tee "$results/build.log"; [ "${PIPESTATUS[0]}" = 0 ]; then
+# make test always uses the debug flavour (KASAN, lockdep, kmemleak).
+if FLAVOUR=debug scripts/build-kernel.sh 2>&1 | tee "$results/build.log"; [ "${PIPESTATUS[0]}" = 0 ]; then
 	kbuild=ok
 else
 	kbuild=fail

@@ -21,7 +21,7 @@ src=$("$NSFD_TOP/scripts/fetch-kernel.sh")
 kver=$(make -s -C "$src" kernelversion)
 frag=$(mktemp)
 trap 'rm -f "$frag"' EXIT
-grep -v '^CONFIG_NSFD=' "$NSFD_TOP/config/nsfd.config" >"$frag"
+grep -v '^CONFIG_NSFD=' "$(flavour_config debug)" >"$frag"
 out=$NSFD_CACHE/build/upstream-$kver-$(sha256sum <"$frag" | cut -c1-12)
 mapfile -t kargs < <(kmake_args)
 "$NSFD_TOP/scripts/configure.sh" "$src" "$out" "$frag"

@@ -25,7 +25,7 @@ if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 fi
 say "VM: $how"
 
-vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory 1G --rwdir "$NSFD_RESULTS" -v)
+vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory "${VM_MEMORY:-1G}" --rwdir "$NSFD_RESULTS" -v)
 
 # virtme-ng's init runs the host's systemd-udevd, a full coldplug
 # (udevadm trigger and settle) and systemd-tmpfiles: minutes in this debug
@@ -39,7 +39,7 @@ if [ "$(id -u)" = 0 ]; then
 	binview=$NSFD_CACHE/vm-bin
 	rm -rf "$binview"
 	mkdir -p "$binview"
-	for f in /usr/local/bin/* "$bindir"/nsfd "$bindir"/nsfd_selftest; do
+	for f in /usr/local/bin/* "$bindir"/nsfd "$bindir"/nsfd_selftest "$bindir"/nsfd_bench; do
 		[ -e "$f" ] && ln -sfn "$f" "$binview/${f##*/}"
 	done
 	vng=(unshare -m --propagation private sh -c '

@@ -1,0 +1,718 @@
+//! nsfd_bench: every route to a namespace handle, side by side, in one run of
+//! one kernel. Absolute times under software emulation mean little, so each
+//! row is reported with its ratio to the nsfd row of its section.
+//!
+//! Run as root inside the kernel built by this project (`make bench`); with
+//! `--ktap` it is a smoke suite: one KTAP case per row (the numbers never
+//! fail it, a row that cannot be measured does).
+
+use nsfd::{nsfd, setns};
+use std::ffi::CString;
+use std::fmt::Write as _;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+/// `_IO(PIDFS_IOCTL_MAGIC, 4)` from <linux/pidfd.h>.
+const PIDFD_GET_NET_NAMESPACE: libc::c_ulong = 0xff04;
+
+const USAGE: &str = "\
+usage: nsfd_bench [options]
+  --calls N       calls per batch of the time rows (default 20000)
+  --batches N     batches per time row; the row is their median (default 9)
+  --mem-fds N     open descriptors per kind for the memory rows (default 50000)
+  --pin N,N,...   namespaces pinned per size of the pin rows (default 1000,10000,100000)
+  --settle SECS   longest wait for the slab to settle before a memory reading (default 20)
+  --out FILE      also write the table to FILE
+  --ktap          print KTAP, one case per row (the smoke suite of make test)
+  -h, --help      this text";
+
+struct Opts {
+    calls: usize,
+    batches: usize,
+    mem_fds: usize,
+    pin: Vec<usize>,
+    settle: Duration,
+    out: Option<std::path::PathBuf>,
+    ktap: bool,
+}
+
+fn parse_opts() -> Result<Opts, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut o = Opts {
+        calls: 20_000,
+        batches: 9,
+        mem_fds: 50_000,
+        pin: vec![1_000, 10_000, 100_000],
+        settle: Duration::from_secs(20),
+        out: None,
+        ktap: false,
+    };
+    let mut p = lexopt::Parser::from_env();
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("calls") => o.calls = p.value()?.parse()?,
+            Long("batches") => o.batches = p.value()?.parse()?,
+            Long("mem-fds") => o.mem_fds = p.value()?.parse()?,
+            Long("pin") => {
+                o.pin = p
+                    .value()?
+                    .string()?
+                    .split(',')
+                    .map(|s| s.parse::<usize>().map_err(|e| format!("--pin {s}: {e}")))
+                    .collect::<Result<_, _>>()?
+            }
+            Long("settle") => o.settle = Duration::from_secs(p.value()?.parse()?),
+            Long("out") => o.out = Some(p.value()?.into()),
+            Long("ktap") => o.ktap = true,
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    if o.calls == 0 || o.batches == 0 || o.mem_fds == 0 || o.pin.contains(&0) {
+        return Err("counts must be at least 1".into());
+    }
+    Ok(o)
+}
+
+/// A raw result: the value, or the errno as an `io::Error`.
+fn sys(r: libc::c_long) -> io::Result<libc::c_long> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn own(fd: libc::c_long) -> OwnedFd {
+    // SAFETY: `fd` was just returned by the kernel as a new descriptor that nothing else owns.
+    unsafe { OwnedFd::from_raw_fd(fd as RawFd) }
+}
+
+fn cstr(s: &str) -> CString {
+    CString::new(s).expect("no NUL in paths built here")
+}
+
+fn open_proc_ns(name: &str) -> io::Result<OwnedFd> {
+    let path = cstr(&format!("/proc/self/ns/{name}"));
+    // SAFETY: `path` is a NUL-terminated string that outlives the call.
+    sys(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) } as libc::c_long)
+        .map(own)
+}
+
+fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes two integers and returns a new descriptor or -1.
+    sys(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) }).map(own)
+}
+
+fn pidfd_net(pidfd: &OwnedFd) -> io::Result<OwnedFd> {
+    // SAFETY: this ioctl takes no argument and returns a new descriptor or -1.
+    sys(unsafe { libc::ioctl(pidfd.as_raw_fd(), PIDFD_GET_NET_NAMESPACE as _, 0) } as libc::c_long)
+        .map(own)
+}
+
+fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: plain system call on integers.
+    sys(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) } as libc::c_long).map(own)
+}
+
+fn getpid() -> libc::pid_t {
+    // SAFETY: getpid cannot fail.
+    unsafe { libc::getpid() }
+}
+
+/// One line of the table.
+struct Row {
+    name: String,
+    /// Value and unit, or why it could not be measured.
+    value: Result<f64, String>,
+    unit: &'static str,
+    /// The row of the same section that the ratio is taken against.
+    base: Option<f64>,
+    counts: String,
+}
+
+struct Table {
+    rows: Vec<Row>,
+    sections: Vec<(usize, String)>,
+}
+
+impl Table {
+    fn section(&mut self, title: &str) {
+        self.sections.push((self.rows.len(), title.to_string()));
+    }
+
+    /// Adds the row that the next rows of its section are compared with; returns its value.
+    fn add_base(
+        &mut self,
+        name: &str,
+        value: Result<f64, String>,
+        unit: &'static str,
+        counts: String,
+    ) -> Option<f64> {
+        let v = self.add(name, value, unit, None, counts);
+        if let Some(r) = self.rows.last_mut() {
+            r.base = v;
+        }
+        v
+    }
+
+    /// Adds a row compared with `base`; returns its value.
+    fn add(
+        &mut self,
+        name: &str,
+        value: Result<f64, String>,
+        unit: &'static str,
+        base: Option<f64>,
+        counts: String,
+    ) -> Option<f64> {
+        let v = value.as_ref().ok().copied();
+        eprintln!(
+            "nsfd_bench: {name}: {}",
+            match &value {
+                Ok(v) => format!("{v:.1} {unit}"),
+                Err(e) => format!("error: {e}"),
+            }
+        );
+        self.rows.push(Row {
+            name: name.to_string(),
+            value,
+            unit,
+            base,
+            counts,
+        });
+        v
+    }
+
+    fn render(&self) -> String {
+        let w = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+        let mut s = String::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            for (_, title) in self.sections.iter().filter(|(at, _)| *at == i) {
+                let _ = writeln!(s, "\n{title}");
+            }
+            let (val, ratio) = match (&r.value, r.base) {
+                (Ok(v), Some(b)) if b != 0.0 => (
+                    format!("{v:>12.1} {:<6}", r.unit),
+                    format!("{:>7.2}x", v / b),
+                ),
+                (Ok(v), _) => (format!("{v:>12.1} {:<6}", r.unit), "      -".to_string()),
+                (Err(e), _) => (format!("{:>19}", "error"), format!("  ({e})")),
+            };
+            let _ = writeln!(s, "  {:<w$}  {val}  {ratio}   {}", r.name, r.counts);
+        }
+        s
+    }
+}
+
+/// Median of `batches` batches of `calls` calls of `f`, in nanoseconds per call, after one
+/// batch of warm-up.
+fn time_per_call(o: &Opts, mut f: impl FnMut() -> io::Result<()>) -> Result<f64, String> {
+    let mut per_call = Vec::with_capacity(o.batches);
+    for b in 0..=o.batches {
+        let t0 = Instant::now();
+        for _ in 0..o.calls {
+            f().map_err(|e| e.to_string())?;
+        }
+        let ns = t0.elapsed().as_nanos() as f64 / o.calls as f64;
+        if b > 0 {
+            per_call.push(ns);
+        }
+    }
+    Ok(median(per_call))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn counts(o: &Opts) -> String {
+    format!("median of {} x {} calls", o.batches, o.calls)
+}
+
+fn handle_rows(o: &Opts, t: &mut Table) {
+    let net = libc::CLONE_NEWNET as libc::c_ulong;
+    t.section("Open and close a handle to the caller's net namespace (ns per call)");
+    let base = t.add_base(
+        "nsfd(0, net) + close",
+        time_per_call(o, || nsfd(0, net).map(drop)),
+        "ns",
+        counts(o),
+    );
+    let v = time_per_call(o, || open_proc_ns("net").map(drop));
+    t.add("open(/proc/self/ns/net) + close", v, "ns", base, counts(o));
+    let held = pidfd_open(getpid());
+    let v = match &held {
+        Ok(pidfd) => time_per_call(o, || pidfd_net(pidfd).map(drop)),
+        Err(e) => Err(format!("pidfd_open: {e}")),
+    };
+    t.add(
+        "ioctl(held pidfd, PIDFD_GET_NET_NAMESPACE) + close",
+        v,
+        "ns",
+        base,
+        counts(o),
+    );
+    let v = time_per_call(o, || pidfd_net(&pidfd_open(getpid())?).map(drop));
+    t.add(
+        "pidfd_open(pid) + ioctl + close both",
+        v,
+        "ns",
+        base,
+        counts(o),
+    );
+    let v = time_per_call(o, || eventfd().map(drop));
+    t.add(
+        "eventfd() + close (floor: any anonymous file)",
+        v,
+        "ns",
+        base,
+        counts(o),
+    );
+    let v = time_per_call(o, || {
+        // SAFETY: getppid cannot fail.
+        unsafe { libc::getppid() };
+        Ok(())
+    });
+    t.add(
+        "getppid() (floor: entering the kernel)",
+        v,
+        "ns",
+        base,
+        counts(o),
+    );
+}
+
+fn setns_rows(o: &Opts, t: &mut Table) {
+    let net = libc::CLONE_NEWNET;
+    t.section("Join the caller's own net namespace (ns per call)");
+    let fds = (
+        nsfd(0, net as libc::c_ulong),
+        open_proc_ns("net"),
+        pidfd_open(getpid()),
+    );
+    let run = |fd: &io::Result<OwnedFd>, what: &str| match fd {
+        Ok(fd) => time_per_call(o, || setns(fd, net)),
+        Err(e) => Err(format!("{what}: {e}")),
+    };
+    let base = t.add_base("setns(handle, net)", run(&fds.0, "nsfd"), "ns", counts(o));
+    t.add(
+        "setns(/proc/self/ns/net fd, net)",
+        run(&fds.1, "open"),
+        "ns",
+        base,
+        counts(o),
+    );
+    t.add(
+        "setns(pidfd, CLONE_NEWNET)",
+        run(&fds.2, "pidfd_open"),
+        "ns",
+        base,
+        counts(o),
+    );
+}
+
+/// `Slab:` of /proc/meminfo, in bytes.
+fn slab_bytes() -> Result<i64, String> {
+    let text = std::fs::read_to_string("/proc/meminfo").map_err(|e| e.to_string())?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("Slab:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+        .map(|kb| kb * 1024)
+        .ok_or_else(|| "no Slab: line in /proc/meminfo".to_string())
+}
+
+/// Waits until RCU callbacks and deferred frees have settled: `Slab:` unchanged over five
+/// reads 200 ms apart, or `longest`.
+fn settled_slab(longest: Duration) -> Result<i64, String> {
+    let deadline = Instant::now() + longest;
+    let mut last = slab_bytes()?;
+    let mut same = 0;
+    while same < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = slab_bytes()?;
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+    }
+    Ok(last)
+}
+
+/// Raises the descriptor limit and grows the descriptor table to `n` first, so that neither
+/// the table nor its growth counts in a memory row.
+fn make_room_for(n: usize) -> Result<(), String> {
+    let want = (n + 1024) as libc::rlim_t;
+    let lim = libc::rlimit {
+        rlim_cur: want,
+        rlim_max: want,
+    };
+    // SAFETY: `lim` is a valid rlimit that outlives the call.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        return Err(format!(
+            "setrlimit(RLIMIT_NOFILE, {want}): {}",
+            io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: dup2 of stdin to an unused number below the new limit, closed at once.
+    let fd = unsafe { libc::dup2(0, (n + 512) as RawFd) };
+    if fd < 0 {
+        return Err(format!("dup2: {}", io::Error::last_os_error()));
+    }
+    // SAFETY: `fd` is ours and no longer needed.
+    unsafe { libc::close(fd) };
+    Ok(())
+}
+
+/// Bytes of slab per open descriptor made by `open`, over `--mem-fds` of them.
+fn slab_per_fd(o: &Opts, mut open: impl FnMut() -> io::Result<OwnedFd>) -> Result<f64, String> {
+    let n = o.mem_fds;
+    let before = settled_slab(o.settle)?;
+    let mut fds = Vec::with_capacity(n);
+    for _ in 0..n {
+        fds.push(open().map_err(|e| e.to_string())?);
+    }
+    let after = settled_slab(o.settle)?;
+    drop(fds);
+    settled_slab(o.settle)?;
+    Ok((after - before) as f64 / n as f64)
+}
+
+fn memory_rows(o: &Opts, t: &mut Table) {
+    t.section("Kernel memory per open descriptor (slab delta, RCU settled; bytes)");
+    let n = o.mem_fds;
+    let c = format!("{n} open fds");
+    if let Err(e) = make_room_for(n) {
+        for name in ["handle", "/proc fd", "pidfd-ioctl fd", "eventfd"] {
+            t.add(name, Err(e.clone()), "B", None, c.clone());
+        }
+        return;
+    }
+    let net = libc::CLONE_NEWNET as libc::c_ulong;
+    let base = t.add_base(
+        "open handle (nsfd)",
+        slab_per_fd(o, || nsfd(0, net)),
+        "B",
+        c.clone(),
+    );
+    t.add(
+        "open /proc/self/ns/net fd",
+        slab_per_fd(o, || open_proc_ns("net")),
+        "B",
+        base,
+        c.clone(),
+    );
+    let v = match pidfd_open(getpid()) {
+        Ok(pidfd) => slab_per_fd(o, || pidfd_net(&pidfd)),
+        Err(e) => Err(format!("pidfd_open: {e}")),
+    };
+    t.add("open pidfd-ioctl fd", v, "B", base, c.clone());
+    t.add(
+        "open eventfd (reference)",
+        slab_per_fd(o, eventfd),
+        "B",
+        base,
+        c,
+    );
+}
+
+fn cerr(what: &str) -> String {
+    format!("{what}: {}", io::Error::last_os_error())
+}
+
+fn write_file(path: &str, value: &str) -> Result<(), String> {
+    std::fs::write(path, value).map_err(|e| format!("{path}: {e}"))
+}
+
+fn raise_sysctl(path: &str, at_least: usize) -> Result<(), String> {
+    let cur: usize = std::fs::read_to_string(path)
+        .map_err(|e| format!("{path}: {e}"))?
+        .trim()
+        .parse()
+        .map_err(|e| format!("{path}: {e}"))?;
+    if cur < at_least {
+        write_file(path, &at_least.to_string())?;
+    }
+    Ok(())
+}
+
+/// A private mount namespace with a fresh tmpfs at `dir` holding `n` empty files.
+fn pin_ground(dir: &str, n: usize) -> Result<Vec<CString>, String> {
+    let _ = std::fs::create_dir_all(dir);
+    let d = cstr(dir);
+    // SAFETY: unmounting a path string; failure (nothing mounted) is fine.
+    unsafe { libc::umount2(d.as_ptr(), libc::MNT_DETACH) };
+    let tmpfs = cstr("tmpfs");
+    // SAFETY: string arguments that outlive the call, no data.
+    if unsafe {
+        libc::mount(
+            tmpfs.as_ptr(),
+            d.as_ptr(),
+            tmpfs.as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    } != 0
+    {
+        return Err(cerr("mount tmpfs"));
+    }
+    (0..n)
+        .map(|i| {
+            let p = format!("{dir}/{i}");
+            std::fs::File::create(&p).map_err(|e| format!("{p}: {e}"))?;
+            Ok(cstr(&p))
+        })
+        .collect()
+}
+
+fn bind(src: &CString, dst: &CString) -> Result<(), String> {
+    // SAFETY: path strings that outlive the call; a bind mount takes no type or data.
+    if unsafe {
+        libc::mount(
+            src.as_ptr(),
+            dst.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    } != 0
+    {
+        return Err(cerr("mount --bind"));
+    }
+    Ok(())
+}
+
+fn new_uts_ns() -> Result<(), String> {
+    // SAFETY: plain system call on an integer.
+    if unsafe { libc::unshare(libc::CLONE_NEWUTS) } != 0 {
+        return Err(cerr("unshare(CLONE_NEWUTS)"));
+    }
+    Ok(())
+}
+
+/// Pins `n` new UTS namespaces by bind mounts (`by_handle`: of nsfd handles, else of
+/// /proc/self/ns/uts), then releases them with `umount2(MNT_DETACH)` as `ip netns del` does.
+/// Returns the time per namespace of the pin step and of the release, in microseconds;
+/// creating the namespaces and the mount points is not timed.
+fn pin_release(dir: &str, n: usize, by_handle: bool) -> Result<(f64, f64), String> {
+    let targets = pin_ground(dir, n)?;
+    let proc_uts = cstr("/proc/self/ns/uts");
+    let mut pin = Duration::ZERO;
+    for target in &targets {
+        new_uts_ns()?;
+        let t0 = Instant::now();
+        if by_handle {
+            let h =
+                nsfd(0, libc::CLONE_NEWUTS as libc::c_ulong).map_err(|e| format!("nsfd: {e}"))?;
+            bind(&cstr(&format!("/proc/self/fd/{}", h.as_raw_fd())), target)?;
+        } else {
+            bind(&proc_uts, target)?;
+        }
+        pin += t0.elapsed();
+    }
+    let t0 = Instant::now();
+    for target in &targets {
+        // SAFETY: a path string that outlives the call.
+        if unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) } != 0 {
+            return Err(cerr("umount2"));
+        }
+    }
+    let release = t0.elapsed();
+    let d = cstr(dir);
+    // SAFETY: a path string that outlives the call.
+    unsafe { libc::umount2(d.as_ptr(), libc::MNT_DETACH) };
+    let per = |d: Duration| d.as_nanos() as f64 / 1000.0 / n as f64;
+    Ok((per(pin), per(release)))
+}
+
+fn pin_rows(o: &Opts, t: &mut Table) {
+    t.section(
+        "Pin new UTS namespaces by bind mount, then release them (MNT_DETACH); us per namespace",
+    );
+    let max = o.pin.iter().copied().max().unwrap_or(0);
+    // A private mount namespace: the bind mounts propagate nowhere.
+    let setup = (|| {
+        raise_sysctl("/proc/sys/fs/mount-max", 2 * max + 10_000)?;
+        raise_sysctl("/proc/sys/user/max_uts_namespaces", 2 * max + 10_000)?;
+        // SAFETY: plain system call on an integer.
+        if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
+            return Err(cerr("unshare(CLONE_NEWNS)"));
+        }
+        let root = cstr("/");
+        // SAFETY: path string that outlives the call; no type or data.
+        if unsafe {
+            libc::mount(
+                std::ptr::null(),
+                root.as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            )
+        } != 0
+        {
+            return Err(cerr("mount --make-rprivate /"));
+        }
+        Ok(())
+    })();
+    let dir = "/tmp/nsfd-bench-pin";
+    for &n in &o.pin {
+        let c = format!("{n} namespaces");
+        let run = |by_handle| {
+            let r = setup.clone().and_then(|()| pin_release(dir, n, by_handle));
+            (r.clone().map(|r| r.0), r.map(|r| r.1))
+        };
+        let (handle_pin, handle_release) = run(true);
+        let (proc_pin, proc_release) = run(false);
+        let base = t.add_base(&format!("pin {n}, handles"), handle_pin, "us", c.clone());
+        t.add(
+            &format!("pin {n}, /proc files"),
+            proc_pin,
+            "us",
+            base,
+            c.clone(),
+        );
+        let base = t.add_base(
+            &format!("release {n}, handles"),
+            handle_release,
+            "us",
+            c.clone(),
+        );
+        t.add(
+            &format!("release {n}, /proc files"),
+            proc_release,
+            "us",
+            base,
+            c,
+        );
+    }
+}
+
+/// Wall time per call of `calls` calls of nsfd+close in each of `threads` threads at once.
+fn threaded(o: &Opts, threads: usize, by_handle: bool) -> Result<f64, String> {
+    let run = move || -> Result<(), String> {
+        for _ in 0..o.calls {
+            if by_handle {
+                nsfd(0, libc::CLONE_NEWNET as libc::c_ulong).map_err(|e| e.to_string())?;
+            } else {
+                open_proc_ns("net").map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    };
+    let mut per_call = Vec::new();
+    for b in 0..=o.batches {
+        let t0 = Instant::now();
+        std::thread::scope(|s| {
+            let hs: Vec<_> = (0..threads).map(|_| s.spawn(run)).collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into())))
+                .collect::<Result<Vec<()>, String>>()
+        })?;
+        if b > 0 {
+            per_call.push(t0.elapsed().as_nanos() as f64 / o.calls as f64);
+        }
+    }
+    Ok(median(per_call))
+}
+
+fn thread_rows(o: &Opts, t: &mut Table) {
+    t.section("Scaling: wall time per call, each thread making every call (ns; 1.00x = linear)");
+    let c = counts(o);
+    let base = t.add_base(
+        "nsfd + close, 1 thread",
+        threaded(o, 1, true),
+        "ns",
+        c.clone(),
+    );
+    t.add(
+        "nsfd + close, 2 threads",
+        threaded(o, 2, true),
+        "ns",
+        base,
+        c.clone(),
+    );
+    let base = t.add_base(
+        "open(/proc) + close, 1 thread",
+        threaded(o, 1, false),
+        "ns",
+        c.clone(),
+    );
+    t.add(
+        "open(/proc) + close, 2 threads",
+        threaded(o, 2, false),
+        "ns",
+        base,
+        c,
+    );
+}
+
+fn uname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn main() {
+    let o = match parse_opts() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("nsfd_bench: {e}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let mut t = Table {
+        rows: Vec::new(),
+        sections: Vec::new(),
+    };
+    handle_rows(&o, &mut t);
+    setns_rows(&o, &mut t);
+    memory_rows(&o, &mut t);
+    thread_rows(&o, &mut t);
+    // Last: it leaves this process in a private mount namespace and a new UTS namespace.
+    pin_rows(&o, &mut t);
+
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mut text = format!(
+        "nsfd_bench on Linux {}, {cpus} CPUs; ratios are to the first row of each section\n",
+        uname()
+    );
+    text += &t.render();
+    let failed = t.rows.iter().filter(|r| r.value.is_err()).count();
+    if o.ktap {
+        println!("KTAP version 1\n# bench\n1..{}", t.rows.len());
+        for line in text.lines() {
+            println!("# {line}");
+        }
+        for (i, r) in t.rows.iter().enumerate() {
+            let name: String = r
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            match &r.value {
+                Ok(_) => println!("ok {} {name}", i + 1),
+                Err(e) => println!("# {}: {e}\nnot ok {} {name}", r.name, i + 1),
+            }
+        }
+        println!(
+            "# Totals: pass:{} fail:{failed} xfail:0 xpass:0 skip:0 error:0",
+            t.rows.len() - failed
+        );
+    } else {
+        print!("{text}");
+    }
+    if let Some(out) = &o.out {
+        if let Err(e) = std::fs::write(out, &text) {
+            eprintln!("nsfd_bench: {}: {e}", out.display());
+            std::process::exit(1);
+        }
+    }
+    std::process::exit(i32::from(failed > 0));
+}
