@@ -208,21 +208,46 @@ impl Table {
     }
 }
 
-/// Median of `batches` batches of `calls` calls of `f`, in nanoseconds per call, after one
-/// batch of warm-up.
-fn time_per_call(o: &Opts, mut f: impl FnMut() -> io::Result<()>) -> Result<f64, String> {
-    let mut per_call = Vec::with_capacity(o.batches);
+/// One route of a group: its name and one call of it.
+type Route<'a> = (&'a str, Box<dyn FnMut() -> io::Result<()> + 'a>);
+
+/// Times the routes of a group in interleaved batches (one batch of each route in turn, after
+/// a round of warm-up), so that drift over the run affects every route alike. Each result is
+/// the median over `--batches` batches of `--calls` calls, in nanoseconds per call.
+fn time_group(o: &Opts, mut routes: Vec<Route>) -> Vec<(String, Result<f64, String>)> {
+    let mut per_call = vec![Ok(Vec::with_capacity(o.batches)); routes.len()];
     for b in 0..=o.batches {
-        let t0 = Instant::now();
-        for _ in 0..o.calls {
-            f().map_err(|e| e.to_string())?;
-        }
-        let ns = t0.elapsed().as_nanos() as f64 / o.calls as f64;
-        if b > 0 {
-            per_call.push(ns);
+        for (i, (_, f)) in routes.iter_mut().enumerate() {
+            let Ok(samples) = &mut per_call[i] else {
+                continue;
+            };
+            let t0 = Instant::now();
+            let r = (0..o.calls).try_for_each(|_| f());
+            let ns = t0.elapsed().as_nanos() as f64 / o.calls as f64;
+            match r {
+                Err(e) => per_call[i] = Err(e.to_string()),
+                Ok(()) if b > 0 => samples.push(ns),
+                Ok(()) => {}
+            }
         }
     }
-    Ok(median(per_call))
+    routes
+        .iter()
+        .zip(per_call)
+        .map(|((name, _), r)| (name.to_string(), r.map(median)))
+        .collect()
+}
+
+/// Adds a timed group to the table; its first route is the section's base.
+fn add_group(o: &Opts, t: &mut Table, results: Vec<(String, Result<f64, String>)>) {
+    let mut base = None;
+    for (i, (name, value)) in results.into_iter().enumerate() {
+        if i == 0 {
+            base = t.add_base(&name, value, "ns", counts(o));
+        } else {
+            t.add(&name, value, "ns", base, counts(o));
+        }
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -239,86 +264,85 @@ fn counts(o: &Opts) -> String {
     format!("median of {} x {} calls", o.batches, o.calls)
 }
 
-fn handle_rows(o: &Opts, t: &mut Table) {
+fn getppid() -> io::Result<()> {
+    // SAFETY: getppid cannot fail.
+    unsafe { libc::getppid() };
+    Ok(())
+}
+
+/// The routes to a new descriptor for the caller's net namespace, and the floors.
+fn open_routes<'a>(held_pidfd: &'a io::Result<OwnedFd>) -> Vec<Route<'a>> {
     let net = libc::CLONE_NEWNET as libc::c_ulong;
-    t.section("Open and close a handle to the caller's net namespace (ns per call)");
-    let base = t.add_base(
-        "nsfd(0, net) + close",
-        time_per_call(o, || nsfd(0, net).map(drop)),
-        "ns",
-        counts(o),
-    );
-    let v = time_per_call(o, || open_proc_ns("net").map(drop));
-    t.add("open(/proc/self/ns/net) + close", v, "ns", base, counts(o));
+    vec![
+        (
+            "nsfd(0, net) + close",
+            Box::new(move || nsfd(0, net).map(drop)),
+        ),
+        (
+            "open(/proc/self/ns/net) + close",
+            Box::new(|| open_proc_ns("net").map(drop)),
+        ),
+        (
+            "ioctl(held pidfd, PIDFD_GET_NET_NAMESPACE) + close",
+            Box::new(move || match held_pidfd {
+                Ok(pidfd) => pidfd_net(pidfd).map(drop),
+                Err(e) => Err(io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(0))),
+            }),
+        ),
+        (
+            "pidfd_open(pid) + ioctl + close both",
+            Box::new(|| pidfd_net(&pidfd_open(getpid())?).map(drop)),
+        ),
+        (
+            "eventfd() + close (floor: any anonymous file)",
+            Box::new(|| eventfd().map(drop)),
+        ),
+        ("getppid() (floor: entering the kernel)", Box::new(getppid)),
+    ]
+}
+
+fn handle_rows(o: &Opts, t: &mut Table) {
     let held = pidfd_open(getpid());
-    let v = match &held {
-        Ok(pidfd) => time_per_call(o, || pidfd_net(pidfd).map(drop)),
-        Err(e) => Err(format!("pidfd_open: {e}")),
-    };
-    t.add(
-        "ioctl(held pidfd, PIDFD_GET_NET_NAMESPACE) + close",
-        v,
-        "ns",
-        base,
-        counts(o),
+    t.section(
+        "Open and close a descriptor of the caller's net namespace, no other file of it open \
+         (ns per call)",
     );
-    let v = time_per_call(o, || pidfd_net(&pidfd_open(getpid())?).map(drop));
-    t.add(
-        "pidfd_open(pid) + ioctl + close both",
-        v,
-        "ns",
-        base,
-        counts(o),
-    );
-    let v = time_per_call(o, || eventfd().map(drop));
-    t.add(
-        "eventfd() + close (floor: any anonymous file)",
-        v,
-        "ns",
-        base,
-        counts(o),
-    );
-    let v = time_per_call(o, || {
-        // SAFETY: getppid cannot fail.
-        unsafe { libc::getppid() };
-        Ok(())
-    });
-    t.add(
-        "getppid() (floor: entering the kernel)",
-        v,
-        "ns",
-        base,
-        counts(o),
-    );
+    add_group(o, t, time_group(o, open_routes(&held)));
+    // The same with one nsfs file of the namespace kept open: its nsfs inode and dentry then
+    // exist already, and no route allocates or frees them. What the two sections differ by is
+    // that allocation and freeing.
+    t.section("The same while another descriptor of the namespace is open (its nsfs inode exists)");
+    let keep = open_proc_ns("net");
+    let results = time_group(o, open_routes(&held));
+    drop(keep);
+    let results = results
+        .into_iter()
+        .map(|(name, r)| (format!("{name}, inode exists"), r))
+        .collect();
+    add_group(o, t, results);
 }
 
 fn setns_rows(o: &Opts, t: &mut Table) {
     let net = libc::CLONE_NEWNET;
     t.section("Join the caller's own net namespace (ns per call)");
-    let fds = (
+    let fds = [
         nsfd(0, net as libc::c_ulong),
         open_proc_ns("net"),
         pidfd_open(getpid()),
-    );
-    let run = |fd: &io::Result<OwnedFd>, what: &str| match fd {
-        Ok(fd) => time_per_call(o, || setns(fd, net)),
-        Err(e) => Err(format!("{what}: {e}")),
+    ];
+    let join = |fd: &io::Result<OwnedFd>| match fd {
+        Ok(fd) => setns(fd, net),
+        Err(e) => Err(io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(0))),
     };
-    let base = t.add_base("setns(handle, net)", run(&fds.0, "nsfd"), "ns", counts(o));
-    t.add(
-        "setns(/proc/self/ns/net fd, net)",
-        run(&fds.1, "open"),
-        "ns",
-        base,
-        counts(o),
-    );
-    t.add(
-        "setns(pidfd, CLONE_NEWNET)",
-        run(&fds.2, "pidfd_open"),
-        "ns",
-        base,
-        counts(o),
-    );
+    let routes: Vec<Route> = vec![
+        ("setns(handle, net)", Box::new(|| join(&fds[0]))),
+        (
+            "setns(/proc/self/ns/net fd, net)",
+            Box::new(|| join(&fds[1])),
+        ),
+        ("setns(pidfd, CLONE_NEWNET)", Box::new(|| join(&fds[2]))),
+    ];
+    add_group(o, t, time_group(o, routes));
 }
 
 /// `Slab:` of /proc/meminfo, in bytes.
@@ -623,7 +647,14 @@ fn threaded(o: &Opts, threads: usize, by_handle: bool) -> Result<f64, String> {
 }
 
 fn thread_rows(o: &Opts, t: &mut Table) {
-    t.section("Scaling: wall time per call, each thread making every call (ns; 1.00x = linear)");
+    t.section(
+        "Scaling: wall time per call, each thread making every call, the namespace's inode kept \
+         (ns; 1.00x = linear)",
+    );
+    // Every thread opens the same namespace, so without a file kept open one thread's open
+    // file would spare the other the inode allocation some of the time, and two threads would
+    // seem faster than one. With it, both counts do the same work per call.
+    let keep = open_proc_ns("net");
     let c = counts(o);
     let base = t.add_base(
         "nsfd + close, 1 thread",
@@ -651,6 +682,96 @@ fn thread_rows(o: &Opts, t: &mut Table) {
         base,
         c,
     );
+    drop(keep);
+}
+
+/// The targets of the benchmark issue, checked against this run's rows.
+fn targets(o: &Opts, t: &Table) -> String {
+    let v = |name: &str| {
+        t.rows
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.value.as_ref().ok().copied())
+    };
+    let ratio = |a: &str, b: &str| Some(v(a)? / v(b)?);
+    let mut lines = Vec::new();
+    let mut target = |what: String, got: Option<f64>, met: &dyn Fn(f64) -> bool| {
+        let verdict = match got {
+            Some(r) if met(r) => format!("{r:.2}  met"),
+            Some(r) => format!("{r:.2}  MISSED"),
+            None => "not measured".to_string(),
+        };
+        lines.push(format!("  {what:<72} {verdict}"));
+    };
+    for suffix in ["", ", inode exists"] {
+        let row = |name: &str| format!("{name}{suffix}");
+        let nsfd = row("nsfd(0, net) + close");
+        let when = if suffix.is_empty() {
+            ""
+        } else {
+            " (inode exists)"
+        };
+        target(
+            format!("nsfd+close / eventfd+close{when}, at most 1.3"),
+            ratio(&nsfd, &row("eventfd() + close (floor: any anonymous file)")),
+            &|r| r <= 1.3,
+        );
+        target(
+            format!("nsfd+close / open(/proc)+close{when}, at most 0.5"),
+            ratio(&nsfd, &row("open(/proc/self/ns/net) + close")),
+            &|r| r <= 0.5,
+        );
+        target(
+            format!("nsfd+close / held-pidfd ioctl+close{when}, at most 0.8"),
+            ratio(
+                &nsfd,
+                &row("ioctl(held pidfd, PIDFD_GET_NET_NAMESPACE) + close"),
+            ),
+            &|r| r <= 0.8,
+        );
+    }
+    target(
+        "setns(handle) / setns(/proc fd), within 5%".into(),
+        ratio("setns(handle, net)", "setns(/proc/self/ns/net fd, net)"),
+        &|r| (r - 1.0).abs() <= 0.05,
+    );
+    target(
+        "memory per open handle / per open /proc fd, at most 1.2".into(),
+        ratio("open handle (nsfd)", "open /proc/self/ns/net fd"),
+        &|r| r <= 1.2,
+    );
+    for step in ["pin", "release"] {
+        let per: Option<Vec<f64>> = o
+            .pin
+            .iter()
+            .map(|n| v(&format!("{step} {n}, handles")))
+            .collect();
+        let spread = per.and_then(|p| {
+            let max = p.iter().copied().fold(f64::MIN, f64::max);
+            let min = p.iter().copied().fold(f64::MAX, f64::min);
+            (min > 0.0).then(|| max / min)
+        });
+        target(
+            format!(
+                "{step} per namespace, largest / smallest over {:?}, at most 1.2",
+                o.pin
+            ),
+            spread,
+            &|r| r <= 1.2,
+        );
+    }
+    // "No slower", with the run-to-run noise of equal work in one VM run (about 3%).
+    for n in &o.pin {
+        target(
+            format!("release {n}: handles / /proc files, at most 1.03 (3% noise)"),
+            ratio(
+                &format!("release {n}, handles"),
+                &format!("release {n}, /proc files"),
+            ),
+            &|r| r <= 1.03,
+        );
+    }
+    format!("\nTargets (ratios of this run)\n{}\n", lines.join("\n"))
 }
 
 fn uname() -> String {
@@ -684,6 +805,7 @@ fn main() {
         uname()
     );
     text += &t.render();
+    text += &targets(&o, &t);
     let failed = t.rows.iter().filter(|r| r.value.is_err()).count();
     if o.ktap {
         println!("KTAP version 1\n# bench\n1..{}", t.rows.len());
