@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Namespaces (`struct ns_common`) and how to take one from a task.
+//! Namespaces (`struct ns_common`), how to take one from a task, and their nsfs files.
 //!
 //! This is the only place that knows the `proc_ns_operations` of each type.
 //!
-//! C header: [`include/linux/ns_common.h`](srctree/include/linux/ns_common.h)
+//! C headers: [`include/linux/ns_common.h`](srctree/include/linux/ns_common.h),
+//! [`include/linux/nsfs.h`](srctree/include/linux/nsfs.h)
 
 use core::ptr::NonNull;
 use kernel::{
     bindings,
-    error::to_result,
+    error::{
+        from_err_ptr,
+        to_result, //
+    },
+    fs::File,
     prelude::*,
     sync::aref::{
         ARef,
@@ -86,22 +91,36 @@ impl Namespace {
         unsafe { (*self.as_ptr()).ns_type }
     }
 
-    /// The inode number that nsfs and `/proc/PID/ns/*` show for it.
-    pub(crate) fn inum(&self) -> u32 {
-        // SAFETY: `inum` is set at creation and never changes.
-        unsafe { (*self.as_ptr()).inum }
-    }
-
-    /// Its name as in `/proc/PID/ns/*` links: "net", "mnt", ...
-    pub(crate) fn name(&self) -> *const c_char {
-        self.ops().name
-    }
-
     /// Runs the type's `install` operation: checks and stages a setns() into this namespace.
     pub(crate) fn install(&self, nsset: *mut bindings::nsset) -> Result {
         let install = self.ops().install.ok_or(EINVAL)?;
         // SAFETY: `nsset` was prepared by `prepare_nsset()` and the namespace is alive.
         to_result(unsafe { install(nsset, self.as_ptr()) })
+    }
+
+    /// The namespace that `file` names if it is an nsfs file (what `/proc/PID/ns/*` and
+    /// nsfd() give), or `None`.
+    pub(crate) fn from_nsfs_file(file: &File) -> Option<&Namespace> {
+        // SAFETY: `file` is alive while borrowed.
+        if !unsafe { bindings::proc_ns_file(file.as_ptr()) } {
+            return None;
+        }
+        // SAFETY: The inode of an nsfs file owns a reference to its namespace in `i_private`
+        // (dropped when the inode is evicted), and the borrowed file keeps the inode.
+        Some(unsafe { Self::from_raw((*(*file.as_ptr()).f_inode).i_private.cast()) })
+    }
+
+    /// Opens a read-only nsfs file of the namespace: the file that opening
+    /// `/proc/PID/ns/<name>` gives, on the one nsfs dentry the namespace has while any file or
+    /// bind mount of it exists. The reference moves into the file's inode.
+    pub(crate) fn open_file(ns: ARef<Self>) -> Result<ARef<File>> {
+        // SAFETY: `open_namespace_file` consumes the reference we give up here, whether it
+        // succeeds or fails, and opens the file with the current task's credentials.
+        let file = unsafe { bindings::open_namespace_file(ARef::into_raw(ns).as_ptr().cast()) };
+        let file = from_err_ptr(file)?;
+        // SAFETY: `open_namespace_file` returned a new file with one reference, which we now
+        // own; `File` is transparent over `struct file`.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
     }
 
     /// Turns a counted `ns_common` pointer into an owned reference.

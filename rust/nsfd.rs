@@ -9,14 +9,14 @@
 //! - `setns(fd, nstype)`, with mainline's ABI, joins the namespace of a handle, an nsfs file or
 //!   the namespaces of a pidfd's task.
 //!
-//! The system calls are entered here, from the syscall table, with the user's registers.
+//! The system calls are entered through `SYSCALL_DEFINE2` in `rust/syscalls.c`, which calls the
+//! two `extern "C"` functions at the end of this file.
 
 use kernel::{
     bindings,
     prelude::*, //
 };
 
-mod handlefs;
 mod ns;
 mod nsset;
 mod open;
@@ -34,7 +34,6 @@ struct Nsfd;
 
 impl kernel::Module for Nsfd {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        handlefs::HandleFs::init()?;
         pr_info!("namespace file descriptors ready (nsfd, setns)\n");
         Ok(Nsfd)
     }
@@ -47,57 +46,16 @@ fn to_syscall_return(result: Result<c_int>) -> c_long {
     }
 }
 
-// Without SYSCALL_DEFINE there is no argument widening: take each argument from its register at
-// the width of its C type, as the C wrappers would.
-
-/// `int nsfd(pid_t pid, unsigned long nstype)`
-///
-/// # Safety
-///
-/// Called from the syscall table with the task's saved user registers.
-#[cfg(CONFIG_X86_64)]
+/// `int nsfd(pid_t pid, unsigned long nstype)`, called by `SYSCALL_DEFINE2(nsfd)` in
+/// `rust/syscalls.c`: a new descriptor or a negative errno.
 #[no_mangle]
-pub unsafe extern "C" fn __x64_sys_nsfd(regs: *const bindings::pt_regs) -> c_long {
-    // SAFETY: The entry code passes the task's saved registers.
-    let regs = unsafe { &*regs };
-    to_syscall_return(open::nsfd(regs.di as u32 as i32, regs.si as c_ulong))
+pub extern "C" fn nsfd_sys_nsfd(pid: bindings::pid_t, nstype: c_ulong) -> c_long {
+    to_syscall_return(open::nsfd(pid, nstype))
 }
 
-/// `int setns(int fd, int nstype)`
-///
-/// # Safety
-///
-/// Called from the syscall table with the task's saved user registers.
-#[cfg(CONFIG_X86_64)]
+/// `int setns(int fd, int nstype)`, called by `SYSCALL_DEFINE2(setns)` in `rust/syscalls.c`:
+/// 0 or a negative errno.
 #[no_mangle]
-pub unsafe extern "C" fn __x64_sys_setns(regs: *const bindings::pt_regs) -> c_long {
-    // SAFETY: The entry code passes the task's saved registers.
-    let regs = unsafe { &*regs };
-    to_syscall_return(setns::setns(regs.di as u32 as i32, regs.si as u32 as i32).map(|()| 0))
-}
-
-/// The i386 entry of `nsfd`: arguments in ebx and ecx.
-///
-/// # Safety
-///
-/// Called from the syscall table with the task's saved user registers.
-#[cfg(CONFIG_IA32_EMULATION)]
-#[no_mangle]
-pub unsafe extern "C" fn __ia32_sys_nsfd(regs: *const bindings::pt_regs) -> c_long {
-    // SAFETY: The entry code passes the task's saved registers.
-    let regs = unsafe { &*regs };
-    to_syscall_return(open::nsfd(regs.bx as u32 as i32, regs.cx as u32 as c_ulong))
-}
-
-/// The i386 entry of `setns`: arguments in ebx and ecx.
-///
-/// # Safety
-///
-/// Called from the syscall table with the task's saved user registers.
-#[cfg(CONFIG_IA32_EMULATION)]
-#[no_mangle]
-pub unsafe extern "C" fn __ia32_sys_setns(regs: *const bindings::pt_regs) -> c_long {
-    // SAFETY: The entry code passes the task's saved registers.
-    let regs = unsafe { &*regs };
-    to_syscall_return(setns::setns(regs.bx as u32 as i32, regs.cx as u32 as i32).map(|()| 0))
+pub extern "C" fn nsfd_sys_setns(fd: c_int, nstype: c_int) -> c_long {
+    to_syscall_return(setns::setns(fd, nstype).map(|()| 0))
 }

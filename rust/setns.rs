@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `setns(fd, nstype)`: join the namespace an nsfd handle or nsfs file names, or several
-//! namespaces of the task a pidfd refers to. Mainline's ABI and results.
+//! `setns(fd, nstype)`: join the namespace an nsfs file (an nsfd handle is one) names, or
+//! several namespaces of the task a pidfd refers to. Mainline's ABI and results.
 
 use crate::{
-    handlefs::handle_namespace,
     ns::Namespace,
     nsset::NsSet, //
 };
@@ -20,7 +19,7 @@ use kernel::{
 
 /// What a descriptor passed to setns() names.
 enum Target<'a> {
-    /// One namespace: an nsfd handle or an nsfs file.
+    /// One namespace: an nsfs file (an nsfd handle is one).
     Namespace(&'a Namespace),
     /// Namespaces of the task behind a pidfd.
     Pidfd(*mut bindings::pid),
@@ -28,16 +27,8 @@ enum Target<'a> {
 
 impl<'a> Target<'a> {
     fn of(file: &'a File) -> Result<Self> {
-        if let Some(ns) = handle_namespace(file) {
+        if let Some(ns) = Namespace::from_nsfs_file(file) {
             return Ok(Target::Namespace(ns));
-        }
-        // SAFETY: `file` is alive while borrowed.
-        if unsafe { bindings::proc_ns_file(file.as_ptr()) } {
-            // SAFETY: The inode of an nsfs file owns a reference to the namespace in
-            // `i_private`, and the file keeps the inode.
-            return Ok(Target::Namespace(unsafe {
-                Namespace::from_raw((*(*file.as_ptr()).f_inode).i_private.cast())
-            }));
         }
         // SAFETY: `file` is alive; `pidfd_pid` returns an error pointer for other files.
         match from_err_ptr(unsafe { bindings::pidfd_pid(file.as_ptr()) }) {

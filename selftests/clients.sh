@@ -8,7 +8,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 n=0
 fails=0
 skips=0
-plan=21
+plan=24
 echo "KTAP version 1"
 echo "# clients"
 echo "1..$plan"
@@ -96,9 +96,30 @@ if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; the
 	check ip_netns_identify_names_handle sh -c "[ \"\$(ip netns identify $IPID)\" = nsfdblue ]"
 	kill "$IPID"
 	wait "$IPID" 2>/dev/null
+	# The kernel takes the held handle wherever it takes a namespace file
+	# (rtnetlink IFLA_NET_NS_FD and NETNSA_FD): each operation must give on
+	# nsfdblue what it gives on a name made by 'ip netns add' (the oracle).
+	ip netns add nsfdoracle
+	like_ip_netns_add() { # like_ip_netns_add CASE 'CMD using $ns and $i'
+		local r=() ns i=0
+		for ns in nsfdblue nsfdoracle; do
+			i=$((i + 1))
+			r+=("$(ns=$ns i=$i sh -c "$2" >/dev/null 2>&1; echo $?)")
+		done
+		if [ "${r[0]}" = 0 ] && [ "${r[1]}" = 0 ]; then ok "$1"; else not_ok "$1" "exit status on the held handle ${r[0]}, on ip netns add's name ${r[1]}"; fi
+	}
+	like_ip_netns_add ip_link_set_netns_into_held_name \
+		'ip link add nsfdm$i type dummy && ip link set nsfdm$i netns $ns && ip netns exec $ns ip link show nsfdm$i'
+	like_ip_netns_add ip_veth_peer_created_in_held_name \
+		'ip link add nsfdv$i type veth peer name nsfdp$i netns $ns && ip netns exec $ns ip link show nsfdp$i'
+	like_ip_netns_add ip_netns_set_nsid_on_held_name \
+		'ip netns set $ns 4$i && ip netns list | grep -q "^$ns (id: 4$i)"'
+	ip netns del nsfdoracle
 	check nsfd_release_removes_file sh -c 'nsfd release /run/netns/nsfdblue && [ ! -e /run/netns/nsfdblue ]'
 else
-	for c in ip_netns_list_shows_held_handle ip_netns_exec_dummy_link_survives ip_netns_identify_names_handle nsfd_release_removes_file; do
+	for c in ip_netns_list_shows_held_handle ip_netns_exec_dummy_link_survives ip_netns_identify_names_handle \
+		ip_link_set_netns_into_held_name ip_veth_peer_created_in_held_name ip_netns_set_nsid_on_held_name \
+		nsfd_release_removes_file; do
 		not_ok "$c" "nsfd hold: $(cat "$work/err")"
 	done
 	kill "$HPID"

@@ -2,6 +2,8 @@
 //! kernel built by this project. One KTAP case per rule.
 
 mod child;
+mod exec_lock;
+mod parity;
 
 use child::Holder;
 use nsfd::ktap::{check, Outcome, Suite};
@@ -9,12 +11,12 @@ use nsfd::*;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-fn fail(msg: impl Into<String>) -> Outcome {
+pub(crate) fn fail(msg: impl Into<String>) -> Outcome {
     Outcome::Fail(msg.into())
 }
 
 /// `r` must fail with `errno`.
-fn expect_errno<T>(r: io::Result<T>, errno: i32, what: &str) -> Result<(), Outcome> {
+pub(crate) fn expect_errno<T>(r: io::Result<T>, errno: i32, what: &str) -> Result<(), Outcome> {
     match r {
         Err(e) if errno_of(&e) == errno => Ok(()),
         other => Err(fail(format!(
@@ -25,7 +27,7 @@ fn expect_errno<T>(r: io::Result<T>, errno: i32, what: &str) -> Result<(), Outco
     }
 }
 
-fn ok<T>(r: io::Result<T>, what: &str) -> Result<T, Outcome> {
+pub(crate) fn ok<T>(r: io::Result<T>, what: &str) -> Result<T, Outcome> {
     r.map_err(|e| fail(format!("{what}: {}", errno_name(errno_of(&e)))))
 }
 
@@ -79,8 +81,10 @@ fn handle_rules(s: &mut Suite) {
             check(st.st_mode == libc::S_IFREG | 0o444, || {
                 format!("mode {:o}, want 100444", st.st_mode)
             })?;
-            check(st.st_nlink == 0, || {
-                format!("st_nlink {}, want 0 (deleted file)", st.st_nlink)
+            // A handle is the namespace's nsfs file: no path of its own, and the link count
+            // of the /proc file.
+            check(st.st_nlink == proc.st_nlink, || {
+                format!("st_nlink {}, /proc file has {}", st.st_nlink, proc.st_nlink)
             })?;
             let want = format!("{}:[{}]", t.link_name(), proc.st_ino);
             let got = readlink_fd(&h);
@@ -1099,6 +1103,9 @@ fn compat_entries(s: &mut Suite) {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some(exec_lock::HELPER_ARG) {
+        exec_lock::helper();
+    }
     // SAFETY: getuid has no preconditions.
     if unsafe { libc::getuid() } != 0 {
         println!("KTAP version 1\n1..0 # SKIP nsfd_selftest needs root");
@@ -1121,6 +1128,8 @@ fn main() {
     shell_flow(&mut s);
     mount_ns_rules(&mut s);
     compat_entries(&mut s);
+    parity::run(&mut s);
+    exec_lock::run(&mut s);
     setns_matrix(&mut s);
     std::process::exit(s.finish());
 }
@@ -1128,5 +1137,5 @@ fn main() {
 /// The number of cases main() runs, for the KTAP plan.
 fn planned() -> usize {
     let matrix = ALL_TYPES.len() * MATRIX_CALLERS.len() * MATRIX_NSTYPES.len();
-    10 + 11 + 7 + 4 + 3 + 8 + 3 + 1 + 2 + 1 + matrix
+    10 + 11 + 7 + 4 + 3 + 8 + 3 + 1 + 2 + 1 + parity::CASES + 1 + matrix
 }

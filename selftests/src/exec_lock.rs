@@ -1,0 +1,124 @@
+//! nsfd() holds the target's exec_update_lock across its permission check and
+//! taking the namespace, as opening `/proc/PID/ns/*` does: an execve() of a
+//! setuid program cannot change the credentials in between.
+//!
+//! The race: an unprivileged caller asks for the UTS namespace of its own
+//! child while the child execs a setuid-root copy of this program that
+//! unshares a new UTS namespace at once. Before the exec the check passes and
+//! the namespace is the caller's; after it the check refuses (the child is
+//! root and not dumpable). A handle to the new namespace would mean the check
+//! was made with the old credentials and the namespace taken with the new.
+
+use crate::child;
+use nsfd::*;
+use std::ffi::CString;
+use std::os::fd::AsRawFd;
+
+/// argv[1] that makes this program the setuid helper.
+pub const HELPER_ARG: &str = "--setuid-unshare-helper";
+const ROUNDS: usize = 20;
+const NOBODY: libc::uid_t = 65534;
+
+/// The helper's whole life: a new UTS namespace, a moment in it, exit.
+pub fn helper() -> ! {
+    // SAFETY: plain system calls on integers.
+    unsafe {
+        let code = if libc::unshare(libc::CLONE_NEWUTS) == 0 {
+            0
+        } else {
+            1
+        };
+        libc::usleep(2000);
+        libc::_exit(code)
+    }
+}
+
+fn setuid_copy(dir: &str) -> Result<String, String> {
+    let _ = std::fs::create_dir_all(dir);
+    let c = CString::new(dir).expect("no NUL");
+    let t = c"tmpfs";
+    // SAFETY: C strings that outlive the call; no data. A tmpfs of our own: not nosuid.
+    if unsafe { libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, std::ptr::null()) } != 0 {
+        return Err(format!("mount tmpfs: {}", std::io::Error::last_os_error()));
+    }
+    let helper = format!("{dir}/helper");
+    std::fs::copy("/proc/self/exe", &helper).map_err(|e| format!("copy: {e}"))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o4755))
+        .map_err(|e| format!("chmod 4755: {e}"))?;
+    Ok(helper)
+}
+
+/// Runs as nobody: ROUNDS children that exec the helper, each raced by nsfd().
+/// Returns "handles refusals" counts, or the violation.
+fn race(helper: &str, own_uts: u64) -> Result<String, String> {
+    // SAFETY: plain system calls; the child process is single-threaded.
+    unsafe {
+        if libc::setgid(NOBODY) != 0 || libc::setuid(NOBODY) != 0 {
+            return Err("setuid(nobody) failed".into());
+        }
+    }
+    let path = CString::new(helper).expect("no NUL");
+    let arg = CString::new(HELPER_ARG).expect("no NUL");
+    let (mut handles, mut refused) = (0, 0);
+    for _ in 0..ROUNDS {
+        // SAFETY: single-threaded process; the child only execs or exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let argv = [path.as_ptr(), arg.as_ptr(), std::ptr::null()];
+            // SAFETY: a NULL-terminated argv of C strings that outlive the call.
+            unsafe {
+                libc::execv(path.as_ptr(), argv.as_ptr());
+                libc::_exit(127);
+            }
+        }
+        let mut status = 0;
+        // SAFETY: waitpid on our own child with a valid status pointer.
+        while unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == 0 {
+            match nsfd(pid, libc::CLONE_NEWUTS as _) {
+                Ok(h) => {
+                    handles += 1;
+                    let ino = fstat(&h).map_err(|e| format!("fstat: {e}"))?.st_ino;
+                    if ino != own_uts {
+                        return Err(format!(
+                            "nsfd({pid}) returned the helper's new UTS namespace \
+                             ({ino}, fd {}): checked with the old credentials",
+                            h.as_raw_fd()
+                        ));
+                    }
+                }
+                Err(e) if errno_of(&e) == libc::EACCES => refused += 1,
+                Err(e) if errno_of(&e) == libc::ESRCH => {}
+                Err(e) => return Err(format!("nsfd({pid}): {e}")),
+            }
+        }
+        if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+            return Err(format!(
+                "the setuid helper failed (wait status {status:#x})"
+            ));
+        }
+    }
+    if refused == 0 {
+        return Err(format!(
+            "nsfd() was never refused in {ROUNDS} rounds: the helper did not run as root"
+        ));
+    }
+    Ok(format!("{handles} handles, {refused} refusals"))
+}
+
+pub fn run(s: &mut nsfd::ktap::Suite) {
+    s.case("nsfd_exec_lock_no_handle_across_setuid_exec", || {
+        let dir = "/tmp/nsfd-setuid";
+        let result = (|| {
+            let helper = setuid_copy(dir)?;
+            let own_uts = stat("/proc/self/ns/uts")
+                .map_err(|e| format!("stat: {e}"))?
+                .st_ino;
+            child::run(|| race(&helper, own_uts))
+        })();
+        let c = CString::new(dir).expect("no NUL");
+        // SAFETY: a C string that outlives the call.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        result.map(drop).map_err(crate::fail)
+    });
+}

@@ -1,0 +1,524 @@
+//! A handle is a namespace file to the whole kernel: every interface that
+//! takes a namespace file gives the same result through a handle as through
+//! the `/proc/PID/ns` file of the same namespace (the oracle), and a handle
+//! and its bind mounts have one identity.
+
+use crate::child::Holder;
+use crate::{fail, ok};
+use nsfd::ktap::{check, Outcome, Suite};
+use nsfd::*;
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// `__NR_statmount` and `__NR_listmount` from <asm/unistd_64.h> (newer than the libc crate).
+const SYS_STATMOUNT: libc::c_long = 457;
+const SYS_LISTMOUNT: libc::c_long = 458;
+/// <linux/mount.h>
+const LSMT_ROOT: u64 = u64::MAX;
+const STATMOUNT_MNT_BASIC: u64 = 2;
+const MNT_ID_REQ_SIZE_VER1: u32 = 32;
+/// <linux/fcntl.h>
+const FD_NSFS_ROOT: libc::c_int = -10003;
+const AT_HANDLE_FID: libc::c_int = 0x200;
+
+/// `struct mnt_id_req` of <linux/mount.h> (version 1).
+#[repr(C)]
+#[derive(Default)]
+struct MntIdReq {
+    size: u32,
+    mnt_ns_fd: u32,
+    mnt_id: u64,
+    param: u64,
+    mnt_ns_id: u64,
+}
+
+/// `struct file_handle` with room for any nsfs handle.
+#[repr(C)]
+struct FileHandle {
+    handle_bytes: u32,
+    handle_type: i32,
+    f_handle: [u8; 128],
+}
+
+pub const CASES: usize = 10;
+
+pub fn run(s: &mut Suite) {
+    identity(s);
+    file_handles(s);
+    locks_and_notify(s);
+    consumers(s);
+    trace_events(s);
+}
+
+fn raw(r: libc::c_long) -> io::Result<libc::c_long> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn cstr(s: &str) -> CString {
+    CString::new(s).expect("no NUL in the paths of these tests")
+}
+
+/// `major:minor` of `st_dev`, as mountinfo writes it.
+fn dev_string(dev: libc::dev_t) -> String {
+    format!("{}:{}", libc::major(dev), libc::minor(dev))
+}
+
+fn fstatfs(fd: &impl AsRawFd) -> io::Result<libc::statfs> {
+    // SAFETY: an all-zero statfs is a valid out buffer.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid buffer for the kernel to fill.
+    raw(unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } as _)?;
+    Ok(st)
+}
+
+fn fsid(st: &libc::statfs) -> String {
+    format!("{:?}", st.f_fsid)
+}
+
+/// The `major:minor` field of the mountinfo line whose mount point is `path`.
+fn mountinfo_dev(path: &str) -> Result<String, Outcome> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo")
+        .map_err(|e| fail(format!("mountinfo: {e}")))?;
+    text.lines()
+        .rev()
+        .find(|l| l.split(' ').nth(4) == Some(path))
+        .and_then(|l| l.split(' ').nth(2).map(str::to_string))
+        .ok_or_else(|| fail(format!("{path} is not in /proc/self/mountinfo")))
+}
+
+fn identity(s: &mut Suite) {
+    s.case("identity_handle_bind_mount_and_proc_file_agree", || {
+        let h = ok(nsfd(0, libc::CLONE_NEWNET as _), "nsfd")?;
+        let p = ok(open_ro("/proc/self/ns/net"), "open /proc/self/ns/net")?;
+        let target = "/tmp/nsfd-parity-identity";
+        ok(std::fs::write(target, ""), "create mount point")?;
+        ok(
+            mount_bind(&format!("/proc/self/fd/{}", h.as_raw_fd()), target),
+            "bind mount",
+        )?;
+        let result = (|| {
+            let (sh, sp, sm) = (
+                ok(fstat(&h), "fstat handle")?,
+                ok(fstat(&p), "fstat /proc file")?,
+                ok(stat(target), "stat bind mount")?,
+            );
+            let devs = [sh.st_dev, sp.st_dev, sm.st_dev].map(dev_string);
+            let inos = [sh.st_ino, sp.st_ino, sm.st_ino];
+            let mi = mountinfo_dev(target)?;
+            let fsids = [
+                fsid(&ok(fstatfs(&h), "fstatfs handle")?),
+                fsid(&ok(fstatfs(&p), "fstatfs /proc file")?),
+                fsid(&ok(
+                    std::fs::File::open(target).and_then(|f| fstatfs(&f)),
+                    "statfs bind mount",
+                )?),
+            ];
+            check(
+                devs.iter().all(|d| *d == mi)
+                    && inos.iter().all(|i| *i == sp.st_ino)
+                    && fsids.iter().all(|f| *f == fsids[1]),
+                || {
+                    format!(
+                        "st_dev (handle, /proc, mount) {devs:?}, mountinfo {mi}, \
+                         st_ino {inos:?}, f_fsid {fsids:?}"
+                    )
+                },
+            )
+        })();
+        let _ = umount(target);
+        result
+    });
+}
+
+/// `name_to_handle_at(fd, "", AT_EMPTY_PATH | flags)`.
+fn name_to_handle(fd: &impl AsRawFd, flags: libc::c_int) -> io::Result<FileHandle> {
+    let mut fh = FileHandle {
+        handle_bytes: 128,
+        handle_type: 0,
+        f_handle: [0; 128],
+    };
+    let mut mnt_id: libc::c_int = 0;
+    // SAFETY: `fh` has room for `handle_bytes` bytes; the empty path is a C string.
+    raw(unsafe {
+        libc::syscall(
+            libc::SYS_name_to_handle_at,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            &mut fh as *mut FileHandle,
+            &mut mnt_id as *mut libc::c_int,
+            libc::AT_EMPTY_PATH | flags,
+        )
+    })?;
+    Ok(fh)
+}
+
+fn handle_bytes(fh: &FileHandle) -> (i32, Vec<u8>) {
+    (
+        fh.handle_type,
+        fh.f_handle[..fh.handle_bytes as usize].to_vec(),
+    )
+}
+
+fn umount(path: &str) -> io::Result<()> {
+    let c = cstr(path);
+    // SAFETY: a C string that outlives the call.
+    raw(unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } as _).map(drop)
+}
+
+fn file_handles(s: &mut Suite) {
+    s.case("name_to_handle_at_gives_the_proc_files_handle", || {
+        let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
+        let p = ok(open_ro("/proc/self/ns/uts"), "open /proc/self/ns/uts")?;
+        for (flags, what) in [(0, "plain"), (AT_HANDLE_FID, "AT_HANDLE_FID")] {
+            let a = handle_bytes(&ok(name_to_handle(&h, flags), "name_to_handle_at handle")?);
+            let b = handle_bytes(&ok(name_to_handle(&p, flags), "name_to_handle_at /proc")?);
+            check(a == b, || format!("{what}: handle {a:?}, /proc file {b:?}"))?;
+        }
+        Ok(())
+    });
+    s.case("open_by_handle_at_nsfs_root_opens_the_namespace", || {
+        let h = ok(nsfd(0, libc::CLONE_NEWIPC as _), "nsfd")?;
+        let mut fh = ok(name_to_handle(&h, 0), "name_to_handle_at")?;
+        // SAFETY: `fh` is a file handle the kernel filled in.
+        let fd = ok(
+            raw(unsafe {
+                libc::syscall(
+                    libc::SYS_open_by_handle_at,
+                    FD_NSFS_ROOT,
+                    &mut fh as *mut FileHandle,
+                    libc::O_RDONLY | libc::O_CLOEXEC,
+                )
+            }),
+            "open_by_handle_at(FD_NSFS_ROOT)",
+        )?;
+        // SAFETY: a new descriptor from the kernel, owned by nobody else.
+        let opened = unsafe { OwnedFd::from_raw_fd(fd as _) };
+        let (a, b) = (
+            ok(fstat(&opened), "fstat opened")?.st_ino,
+            ok(stat("/proc/self/ns/ipc"), "stat /proc/self/ns/ipc")?.st_ino,
+        );
+        check(a == b, || {
+            format!("opened inode {a}, /proc/self/ns/ipc {b}")
+        })
+    });
+}
+
+fn flock(fd: &impl AsRawFd, op: libc::c_int) -> io::Result<()> {
+    // SAFETY: flock on a valid descriptor.
+    raw(unsafe { libc::flock(fd.as_raw_fd(), op) } as _).map(drop)
+}
+
+fn locks_and_notify(s: &mut Suite) {
+    // A handle is the nsfs file: locks and inotify marks are shared with the /proc file of the
+    // same namespace, because both are on the one nsfs inode.
+    s.case("flock_is_shared_with_the_proc_file", || {
+        let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
+        let p = ok(open_ro("/proc/self/ns/uts"), "open /proc/self/ns/uts")?;
+        ok(flock(&h, libc::LOCK_EX | libc::LOCK_NB), "flock handle")?;
+        let r = flock(&p, libc::LOCK_EX | libc::LOCK_NB);
+        let _ = flock(&h, libc::LOCK_UN);
+        crate::expect_errno(
+            r,
+            libc::EWOULDBLOCK,
+            "flock /proc file while the handle holds it",
+        )
+    });
+    s.case("inotify_mark_is_shared_with_the_proc_file", || {
+        let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
+        // SAFETY: plain system call.
+        let ifd = ok(
+            raw(unsafe { libc::inotify_init1(libc::IN_CLOEXEC) } as _),
+            "inotify_init1",
+        )?;
+        // SAFETY: a new descriptor, owned by nobody else.
+        let ifd = unsafe { OwnedFd::from_raw_fd(ifd as _) };
+        let watch = |path: String| {
+            let c = cstr(&path);
+            // SAFETY: a C string that outlives the call.
+            raw(unsafe { libc::inotify_add_watch(ifd.as_raw_fd(), c.as_ptr(), libc::IN_OPEN) } as _)
+        };
+        let a = ok(
+            watch(format!("/proc/self/fd/{}", h.as_raw_fd())),
+            "watch handle",
+        )?;
+        let b = ok(watch("/proc/self/ns/uts".into()), "watch /proc file")?;
+        check(a == b, || {
+            format!("watch descriptors {a} (handle) and {b} (/proc file): two inodes")
+        })
+    });
+}
+
+/// Runs `op` with a handle and with the /proc file of the same namespace; both must give the
+/// same result.
+fn same_through_both<T: PartialEq + std::fmt::Debug>(
+    handle: &OwnedFd,
+    proc_path: &str,
+    op: impl Fn(&OwnedFd) -> io::Result<T>,
+) -> Result<(), Outcome> {
+    let p = ok(open_ro(proc_path), proc_path)?;
+    let (a, b) = (op(handle), op(&p));
+    let show = |r: &io::Result<T>| match r {
+        Ok(v) => format!("{v:?}"),
+        Err(e) => errno_name(errno_of(e)).to_string(),
+    };
+    let same = match (&a, &b) {
+        (Ok(x), Ok(y)) => x == y,
+        (Err(x), Err(y)) => errno_of(x) == errno_of(y),
+        _ => false,
+    };
+    check(same, || {
+        format!("handle: {}, {proc_path}: {}", show(&a), show(&b))
+    })
+}
+
+fn listmount(ns: &impl AsRawFd) -> io::Result<Vec<u64>> {
+    let req = MntIdReq {
+        size: MNT_ID_REQ_SIZE_VER1,
+        mnt_ns_fd: ns.as_raw_fd() as u32,
+        mnt_id: LSMT_ROOT,
+        ..Default::default()
+    };
+    let mut ids = vec![0u64; 4096];
+    // SAFETY: `req` is a valid request; `ids` has room for `ids.len()` ids.
+    let n = raw(unsafe {
+        libc::syscall(
+            SYS_LISTMOUNT,
+            &req as *const MntIdReq,
+            ids.as_mut_ptr(),
+            ids.len(),
+            0,
+        )
+    })?;
+    ids.truncate(n as usize);
+    Ok(ids)
+}
+
+fn statmount(ns: &impl AsRawFd, mnt_id: u64) -> io::Result<Vec<u8>> {
+    let req = MntIdReq {
+        size: MNT_ID_REQ_SIZE_VER1,
+        mnt_ns_fd: ns.as_raw_fd() as u32,
+        mnt_id,
+        param: STATMOUNT_MNT_BASIC,
+        ..Default::default()
+    };
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: `req` is a valid request; `buf` has room for `buf.len()` bytes.
+    raw(unsafe {
+        libc::syscall(
+            SYS_STATMOUNT,
+            &req as *const MntIdReq,
+            buf.as_mut_ptr(),
+            buf.len(),
+            0,
+        )
+    })?;
+    // The first field is the size the kernel filled in.
+    let size = u32::from_ne_bytes(buf[..4].try_into().expect("4 bytes")) as usize;
+    buf.truncate(size.min(buf.len()));
+    Ok(buf)
+}
+
+/// An idmapped clone of the tmpfs at `dir`, mapped by the user namespace `userns`.
+fn idmap_clone(dir: &str, userns: &impl AsRawFd) -> io::Result<()> {
+    let c = cstr(dir);
+    // SAFETY: a C string that outlives the call.
+    let tree = raw(unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC,
+        )
+    })?;
+    // SAFETY: a new descriptor, owned by nobody else.
+    let tree = unsafe { OwnedFd::from_raw_fd(tree as _) };
+    let attr = libc::mount_attr {
+        attr_set: libc::MOUNT_ATTR_IDMAP,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: userns.as_raw_fd() as u64,
+    };
+    // SAFETY: `attr` is a valid mount_attr of the size passed; the empty path is a C string.
+    raw(unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH,
+            &attr as *const libc::mount_attr,
+            std::mem::size_of::<libc::mount_attr>(),
+        )
+    })
+    .map(drop)
+}
+
+fn write_file(path: &str, text: &str) {
+    let _ = std::fs::write(path, text);
+}
+
+fn consumers(s: &mut Suite) {
+    s.case("listmount_mnt_ns_fd_like_proc", || {
+        let h = ok(nsfd(0, libc::CLONE_NEWNS as _), "nsfd")?;
+        same_through_both(&h, "/proc/self/ns/mnt", listmount)?;
+        // A handle of another type is refused as the /proc file of that type is.
+        let u = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd uts")?;
+        same_through_both(&u, "/proc/self/ns/uts", listmount)
+    });
+    s.case("statmount_mnt_ns_fd_like_proc", || {
+        let h = ok(nsfd(0, libc::CLONE_NEWNS as _), "nsfd")?;
+        let ids = ok(listmount(&h), "listmount")?;
+        let first = *ids.first().ok_or_else(|| fail("listmount gave no mount"))?;
+        same_through_both(&h, "/proc/self/ns/mnt", |fd| statmount(fd, first))
+    });
+    s.case("mount_setattr_idmap_userns_fd_like_proc", || {
+        let dir = "/tmp/nsfd-parity-idmap";
+        let _ = std::fs::create_dir_all(dir);
+        let c = cstr(dir);
+        let t = cstr("tmpfs");
+        // SAFETY: C strings that outlive the call; no data.
+        ok(
+            raw(
+                unsafe { libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, std::ptr::null()) }
+                    as _,
+            ),
+            "mount tmpfs",
+        )?;
+        let result = (|| {
+            let holder = Holder::spawn(libc::CLONE_NEWUSER, || {
+                write_file("/proc/self/uid_map", "0 0 1");
+                write_file("/proc/self/setgroups", "deny");
+                write_file("/proc/self/gid_map", "0 0 1");
+            })
+            .map_err(fail)?;
+            let h = ok(nsfd(holder.pid, libc::CLONE_NEWUSER as _), "nsfd user")?;
+            let proc_path = format!("/proc/{}/ns/user", holder.pid);
+            same_through_both(&h, &proc_path, |fd| idmap_clone(dir, fd))?;
+            // Not a user namespace: refused alike.
+            let u = ok(nsfd(holder.pid, libc::CLONE_NEWUTS as _), "nsfd uts")?;
+            same_through_both(&u, &format!("/proc/{}/ns/uts", holder.pid), |fd| {
+                idmap_clone(dir, fd)
+            })?;
+            holder.exit();
+            Ok(())
+        })();
+        let _ = umount(dir);
+        result
+    });
+    s.case("procfs_pidns_option_like_proc", || {
+        let holder = Holder::spawn(libc::CLONE_NEWPID, || {}).map_err(fail)?;
+        let result = (|| {
+            let h = ok(
+                nsfd(
+                    holder.pid,
+                    NSFD_FOR_CHILDREN | libc::CLONE_NEWPID as libc::c_ulong,
+                ),
+                "nsfd pid_for_children",
+            )?;
+            let proc_path = format!("/proc/{}/ns/pid_for_children", holder.pid);
+            let dir = "/tmp/nsfd-parity-proc";
+            let _ = std::fs::create_dir_all(dir);
+            // What the mount shows: its pid 1 (the holder's inner child) exists there.
+            let mount_proc = |fd: &OwnedFd| -> io::Result<bool> {
+                let opts = cstr(&format!("pidns=/proc/self/fd/{}", fd.as_raw_fd()));
+                let (c, t) = (cstr(dir), cstr("proc"));
+                // SAFETY: C strings that outlive the call.
+                raw(unsafe {
+                    libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, opts.as_ptr().cast())
+                } as _)?;
+                let seen = std::path::Path::new(&format!("{dir}/1/status")).exists()
+                    && !std::path::Path::new(&format!("{dir}/{}", holder.pid)).exists();
+                umount(dir)?;
+                Ok(seen)
+            };
+            same_through_both(&h, &proc_path, mount_proc)?;
+            // The mount through the handle shows the new pid namespace, not ours.
+            check(mount_proc(&h).unwrap_or(false), || {
+                "the proc mount made with pidns=<handle> does not show the namespace".into()
+            })
+        })();
+        holder.exit();
+        result
+    });
+}
+
+/// tracefs, mounted if it is not.
+fn tracefs() -> Option<&'static str> {
+    let dir = "/sys/kernel/tracing";
+    if !std::path::Path::new(&format!("{dir}/events")).exists() {
+        let (c, t) = (cstr(dir), cstr("tracefs"));
+        // SAFETY: C strings that outlive the call; no data.
+        unsafe { libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, std::ptr::null()) };
+    }
+    std::path::Path::new(&format!("{dir}/events"))
+        .exists()
+        .then_some(dir)
+}
+
+fn trace_events(s: &mut Suite) {
+    s.case("syscall_trace_events_of_nsfd_and_setns", || {
+        let Some(t) = tracefs() else {
+            return Err(Outcome::Skip("no tracefs in this kernel".into()));
+        };
+        let events = ["sys_enter_nsfd", "sys_enter_setns"];
+        if !events
+            .iter()
+            .all(|e| std::path::Path::new(&format!("{t}/events/syscalls/{e}")).exists())
+        {
+            let have = std::path::Path::new(&format!("{t}/events/syscalls")).exists();
+            if !have {
+                return Err(Outcome::Skip(
+                    "no syscall trace events (CONFIG_FTRACE_SYSCALLS is off)".into(),
+                ));
+            }
+            return Err(fail(format!(
+                "{t}/events/syscalls has no {events:?}: the entries lack SYSCALL_DEFINE"
+            )));
+        }
+        // SAFETY: getpid cannot fail.
+        let me = unsafe { libc::getpid() };
+        write_file(&format!("{t}/trace"), "");
+        write_file(&format!("{t}/set_event_pid"), &me.to_string());
+        for e in events {
+            write_file(&format!("{t}/events/syscalls/{e}/enable"), "1");
+        }
+        let h = nsfd(0, libc::CLONE_NEWUTS as _);
+        let r = match &h {
+            Ok(h) => setns(h, libc::CLONE_NEWUTS),
+            Err(_) => Ok(()),
+        };
+        for e in events {
+            write_file(&format!("{t}/events/syscalls/{e}/enable"), "0");
+        }
+        write_file(&format!("{t}/set_event_pid"), "");
+        let h = ok(h, "nsfd")?;
+        ok(r, "setns")?;
+        let text = ok(std::fs::read_to_string(format!("{t}/trace")), "read trace")?;
+        // The arguments as the trace prints them: below 10 in decimal, else in hexadecimal.
+        let arg = |v: u64| {
+            if v < 10 {
+                v.to_string()
+            } else {
+                format!("0x{v:x}")
+            }
+        };
+        let uts = libc::CLONE_NEWUTS as u64;
+        let want = [
+            format!("sys_nsfd(pid: 0, nstype: {})", arg(uts)),
+            format!(
+                "sys_setns(fd: {}, flags: {})",
+                arg(h.as_raw_fd() as u64),
+                arg(uts)
+            ),
+        ];
+        let missing: Vec<_> = want.iter().filter(|w| !text.contains(w.as_str())).collect();
+        check(missing.is_empty(), || {
+            let ours: Vec<_> = text.lines().filter(|l| !l.starts_with('#')).collect();
+            format!("trace lacks {missing:?}; it has {ours:?}")
+        })
+    });
+}
