@@ -112,7 +112,8 @@ impl Namespace {
 
     /// Opens a read-only nsfs file of the namespace: the file that opening
     /// `/proc/PID/ns/<name>` gives, on the one nsfs dentry the namespace has while any file or
-    /// bind mount of it exists. The reference moves into the file's inode.
+    /// bind mount of it exists. Consumes `ns`: the reference moves into a new nsfs inode, or is
+    /// dropped if the namespace's inode exists already.
     pub(crate) fn open_file(ns: ARef<Self>) -> Result<ARef<File>> {
         // SAFETY: `open_namespace_file` consumes the reference we give up here, whether it
         // succeeds or fails, and opens the file with the current task's credentials.

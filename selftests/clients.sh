@@ -84,6 +84,10 @@ done
 # A dummy link made in a network namespace survives every process in it,
 # through a handle held at /run/netns/NAME, and ip netns sees it.
 mkdir -p /run/netns
+# The oracle of the iproute2 cases below. Made first: its 'ip netns add' turns
+# /run/netns into a shared bind mount of itself, which would also copy a
+# handle mounted there before, and leave that copy behind at release.
+ip netns add nsfdoracle
 holder -n "ip link add nsfd0 type dummy"
 if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; then
 	kill "$HPID"
@@ -99,7 +103,6 @@ if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; the
 	# The kernel takes the held handle wherever it takes a namespace file
 	# (rtnetlink IFLA_NET_NS_FD and NETNSA_FD): each operation must give on
 	# nsfdblue what it gives on a name made by 'ip netns add' (the oracle).
-	ip netns add nsfdoracle
 	like_ip_netns_add() { # like_ip_netns_add CASE 'CMD using $ns and $i'
 		local r=() ns i=0
 		for ns in nsfdblue nsfdoracle; do
@@ -108,13 +111,13 @@ if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; the
 		done
 		if [ "${r[0]}" = 0 ] && [ "${r[1]}" = 0 ]; then ok "$1"; else not_ok "$1" "exit status on the held handle ${r[0]}, on ip netns add's name ${r[1]}"; fi
 	}
+	# First: moving a link or making a veth peer there gives the namespace an nsid.
+	like_ip_netns_add ip_netns_set_nsid_on_held_name \
+		'ip netns set $ns 4$i && ip netns list | grep -q "^$ns (id: 4$i)"'
 	like_ip_netns_add ip_link_set_netns_into_held_name \
 		'ip link add nsfdm$i type dummy && ip link set nsfdm$i netns $ns && ip netns exec $ns ip link show nsfdm$i'
 	like_ip_netns_add ip_veth_peer_created_in_held_name \
 		'ip link add nsfdv$i type veth peer name nsfdp$i netns $ns && ip netns exec $ns ip link show nsfdp$i'
-	like_ip_netns_add ip_netns_set_nsid_on_held_name \
-		'ip netns set $ns 4$i && ip netns list | grep -q "^$ns (id: 4$i)"'
-	ip netns del nsfdoracle
 	check nsfd_release_removes_file sh -c 'nsfd release /run/netns/nsfdblue && [ ! -e /run/netns/nsfdblue ]'
 else
 	for c in ip_netns_list_shows_held_handle ip_netns_exec_dummy_link_survives ip_netns_identify_names_handle \
@@ -124,6 +127,7 @@ else
 	done
 	kill "$HPID"
 fi
+ip netns del nsfdoracle
 
 # unshare --net=FILE and nsfd hold side by side, on the same namespace.
 touch "$work/unshare-net"
