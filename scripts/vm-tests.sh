@@ -68,7 +68,7 @@ suite boot boot_checks
 suite nsfd nsfd_selftest
 # The benchmark with tiny counts: every row is measured (its numbers, in this
 # debug kernel, mean nothing and fail nothing; make bench measures).
-suite bench nsfd_bench --ktap --calls 50 --batches 3 --mem-fds 500 --pin 20,40 --settle 2
+suite bench nsfd_bench --ktap --calls 50 --batches 3 --mem-fds 500 --pin 20,40 --pin-rounds 1 --settle 2
 suite clients "$top/selftests/clients.sh"
 
 # The kernel's own selftests for this area (built by scripts/build-kselftests.sh).

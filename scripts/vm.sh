@@ -26,6 +26,8 @@ fi
 say "VM: $how"
 
 vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory "${VM_MEMORY:-1G}" --rwdir "$NSFD_RESULTS" -v)
+# VM_APPEND: extra kernel command-line arguments (experiments).
+[ -n "${VM_APPEND:-}" ] && vng_args+=(--append "$VM_APPEND")
 
 # virtme-ng's init runs the host's systemd-udevd, a full coldplug
 # (udevadm trigger and settle) and systemd-tmpfiles: minutes in this debug
