@@ -49,11 +49,13 @@ bench:
 
 # The integration as a git am-able series against the pristine tree.
 patches:
-	@scripts/export-patches.sh
+	@scripts/export-series.sh
 
-# Only the project's outputs; the kernel build cache stays.
+# Only what the project writes into the checkout (results, cargo's and the
+# kselftest target's outputs, make patches' out/, the ./build link); the
+# kernel build cache stays.
 clean:
-	rm -rf results target build
+	rm -rf results target build out selftests/nsfd_selftest selftests/cargo-target
 
 # Also the cache: source, working tree, kernel builds, tools.
 distclean: clean

@@ -14,7 +14,10 @@ use kernel::{
         from_err_ptr,
         to_result, //
     },
-    fs::File,
+    fs::{
+        File,
+        LocalFile, //
+    },
     prelude::*,
     sync::aref::{
         ARef,
@@ -92,15 +95,19 @@ impl Namespace {
     }
 
     /// Runs the type's `install` operation: checks and stages a setns() into this namespace.
-    pub(crate) fn install(&self, nsset: *mut bindings::nsset) -> Result {
+    ///
+    /// # Safety
+    ///
+    /// `nsset` was prepared by `prepare_nsset()` and is not yet released.
+    pub(crate) unsafe fn install_into(&self, nsset: *mut bindings::nsset) -> Result {
         let install = self.ops().install.ok_or(EINVAL)?;
-        // SAFETY: `nsset` was prepared by `prepare_nsset()` and the namespace is alive.
+        // SAFETY: The caller prepared `nsset`; the namespace is alive while borrowed.
         to_result(unsafe { install(nsset, self.as_ptr()) })
     }
 
     /// The namespace that `file` names if it is an nsfs file (what `/proc/PID/ns/*` and
     /// nsfd() give), or `None`.
-    pub(crate) fn from_nsfs_file(file: &File) -> Option<&Namespace> {
+    pub(crate) fn from_nsfs_file(file: &LocalFile) -> Option<&Namespace> {
         // SAFETY: `file` is alive while borrowed.
         if !unsafe { bindings::proc_ns_file(file.as_ptr()) } {
             return None;

@@ -13,14 +13,15 @@
 //! two `extern "C"` functions at the end of this file.
 
 use kernel::{
-    bindings,
-    prelude::*, //
+    prelude::*,
+    task::Pid, //
 };
 
 mod ns;
 mod nsset;
 mod open;
 mod setns;
+mod task_ext;
 
 module! {
     type: Nsfd,
@@ -49,7 +50,7 @@ fn to_syscall_return(result: Result<c_int>) -> c_long {
 /// `int nsfd(pid_t pid, unsigned long nstype)`, called by `SYSCALL_DEFINE2(nsfd)` in
 /// `rust/syscalls.c`: a new descriptor or a negative errno.
 #[no_mangle]
-pub extern "C" fn nsfd_sys_nsfd(pid: bindings::pid_t, nstype: c_ulong) -> c_long {
+pub extern "C" fn nsfd_sys_nsfd(pid: Pid, nstype: c_ulong) -> c_long {
     to_syscall_return(open::nsfd(pid, nstype))
 }
 

@@ -1,14 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The staged set of namespaces and credentials of a setns() call (`struct nsset`).
+//! The staged set of namespaces and credentials of a setns() call (`struct nsset`), and the
+//! `struct pid` of a pidfd whose namespaces it can stage.
 //!
 //! C header: [`include/linux/nsproxy.h`](srctree/include/linux/nsproxy.h)
 
+use crate::ns::Namespace;
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
 use kernel::{
     bindings,
-    error::to_result,
+    error::{
+        from_err_ptr,
+        to_result, //
+    },
+    fs::LocalFile,
     prelude::*, //
 };
+
+/// The `struct pid` a pidfd refers to, borrowed for as long as the file is.
+///
+/// # Invariants
+///
+/// `pid` is the pid of a pidfd's pidfs inode, which the borrowed file keeps alive.
+pub(crate) struct PidfdPid<'a> {
+    pid: NonNull<bindings::pid>,
+    _file: PhantomData<&'a LocalFile>,
+}
+
+impl<'a> PidfdPid<'a> {
+    /// The pid of `file` if it is a pidfd, or `None`.
+    pub(crate) fn of(file: &'a LocalFile) -> Option<Self> {
+        // SAFETY: `file` is alive while borrowed; `pidfd_pid` returns an error pointer for a file
+        // that is not a pidfd.
+        let pid = from_err_ptr(unsafe { bindings::pidfd_pid(file.as_ptr()) }).ok()?;
+        // INVARIANT: `pidfd_pid` returned the pid of the pidfd's inode, which `file` holds.
+        Some(Self {
+            pid: NonNull::new(pid)?,
+            _file: PhantomData,
+        })
+    }
+}
 
 /// A `struct nsset` prepared for the current task.
 ///
@@ -37,26 +71,29 @@ impl NsSet {
         // SAFETY: `inner` is zeroed as `prepare_nsset` expects; on failure it releases what it
         // took itself.
         to_result(unsafe { bindings::prepare_nsset(flags, &mut inner) })?;
+        // INVARIANT: `prepare_nsset` succeeded; `drop` releases it.
         Ok(Self { inner })
     }
 
-    pub(crate) fn as_mut_ptr(&mut self) -> *mut bindings::nsset {
-        &mut self.inner
+    /// Checks and stages a switch to `ns`: its type's `install` operation.
+    pub(crate) fn install(&mut self, ns: &Namespace) -> Result {
+        // SAFETY: By the type invariants `inner` is prepared and not yet released.
+        unsafe { ns.install_into(&mut self.inner) }
     }
 
     /// Stages the namespaces of the task `pid` names, in mainline's order, all or nothing.
-    pub(crate) fn install_task_of(&mut self, pid: *mut bindings::pid) -> Result {
-        // SAFETY: `self` is prepared; `pid` is kept alive by the caller's pidfd.
-        to_result(unsafe { bindings::validate_nsset(&mut self.inner, pid) })
+    pub(crate) fn install_task_of(&mut self, pid: &PidfdPid<'_>) -> Result {
+        // SAFETY: `inner` is prepared (type invariants); `pid` is kept alive by its pidfd.
+        to_result(unsafe { bindings::validate_nsset(&mut self.inner, pid.pid.as_ptr()) })
     }
 
     /// Switches the current task to the staged namespaces.
     pub(crate) fn commit(mut self) {
-        // SAFETY: `self` is prepared and every namespace in it was installed successfully.
-        unsafe {
-            bindings::commit_nsset(&mut self.inner);
-            bindings::perf_event_namespaces(bindings::get_current());
-        }
+        // SAFETY: `inner` is prepared (type invariants) and every namespace staged in it was
+        // installed successfully, as `install` and `install_task_of` only stage on success.
+        unsafe { bindings::commit_nsset(&mut self.inner) };
+        // SAFETY: `current` is the live task that just switched namespaces.
+        unsafe { bindings::perf_event_namespaces(bindings::get_current()) };
     }
 }
 

@@ -5,15 +5,13 @@
 
 use crate::{
     ns::Namespace,
-    nsset::NsSet, //
+    nsset::{
+        NsSet,
+        PidfdPid, //
+    },
 };
 use kernel::{
-    bindings,
-    error::from_err_ptr,
-    fs::{
-        File,
-        LocalFile, //
-    },
+    fs::LocalFile,
     prelude::*, //
 };
 
@@ -22,19 +20,15 @@ enum Target<'a> {
     /// One namespace: an nsfs file (an nsfd handle is one).
     Namespace(&'a Namespace),
     /// Namespaces of the task behind a pidfd.
-    Pidfd(*mut bindings::pid),
+    Pidfd(PidfdPid<'a>),
 }
 
 impl<'a> Target<'a> {
-    fn of(file: &'a File) -> Result<Self> {
+    fn of(file: &'a LocalFile) -> Result<Self> {
         if let Some(ns) = Namespace::from_nsfs_file(file) {
             return Ok(Target::Namespace(ns));
         }
-        // SAFETY: `file` is alive; `pidfd_pid` returns an error pointer for other files.
-        match from_err_ptr(unsafe { bindings::pidfd_pid(file.as_ptr()) }) {
-            Ok(pid) => Ok(Target::Pidfd(pid)),
-            Err(_) => Err(EINVAL),
-        }
+        PidfdPid::of(file).map(Target::Pidfd).ok_or(EINVAL)
     }
 }
 
@@ -43,11 +37,9 @@ pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
     let mut flags = nstype as c_long as c_ulong;
     let fd = u32::try_from(fd).map_err(|_| EBADF)?;
     let file = LocalFile::fget(fd)?;
-    // SAFETY: setns() does not use the file position.
-    let file = unsafe { LocalFile::assume_no_fdget_pos(file) };
     let target = Target::of(&file)?;
 
-    match target {
+    match &target {
         Target::Namespace(ns) => {
             // 0 means any type; anything else must be the namespace's own.
             let ns_type = ns.ns_type() as c_ulong;
@@ -60,8 +52,8 @@ pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
     }
 
     let mut nsset = NsSet::prepare(flags)?;
-    match target {
-        Target::Namespace(ns) => ns.install(nsset.as_mut_ptr())?,
+    match &target {
+        Target::Namespace(ns) => nsset.install(ns)?,
         Target::Pidfd(pid) => nsset.install_task_of(pid)?,
     }
     nsset.commit();

@@ -15,6 +15,8 @@ frag=$(mktemp)
 trap 'rm -f "$frag"' EXIT
 cat >"$frag" <<'EOF'
 CONFIG_64BIT=y
+# Namespaces need MULTIUSER, which tinyconfig leaves off.
+CONFIG_MULTIUSER=y
 CONFIG_PROC_FS=y
 CONFIG_NAMESPACES=y
 CONFIG_UTS_NS=y

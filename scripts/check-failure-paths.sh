@@ -19,7 +19,8 @@ fault() { # fault NAME DIR: apply the fault to the worktree DIR
 	broken-rust)
 		printf '\nfn nsfd_deliberately_broken() -> u32 {\n    "not a number"\n}\n' >>"$2/rust/ns.rs" ;;
 	init-warn)
-		sed -i 's|^\(        handlefs::HandleFs::init()?;\)$|\1\n        kernel::warn_on!(true);|' "$2/rust/nsfd.rs"
+		# First statement of the module's init, whatever its indentation.
+		sed -i -E 's|^([[:space:]]*fn init\(.*\)[[:space:]]*->[[:space:]]*Result<Self>[[:space:]]*\{)[[:space:]]*$|\1 kernel::warn_on!(true);|' "$2/rust/nsfd.rs"
 		grep -q 'warn_on!(true)' "$2/rust/nsfd.rs" || die "init-warn: could not place the WARN_ON" ;;
 	*) die "unknown fault $1" ;;
 	esac

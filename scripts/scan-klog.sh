@@ -8,21 +8,14 @@ results=$1
 log=$results/console.log
 [ -s "$results/dmesg.txt" ] && log="$log $results/dmesg.txt"
 
-echo "KTAP version 1"
-echo "# kernel-log"
-echo "1..8"
-n=0
+. "$(dirname "$0")/ktap.sh"
+
+ktap_begin kernel-log 8
 scan() { # scan NAME REGEX [FILES]
-	n=$((n + 1))
 	local hits
 	# shellcheck disable=SC2086
 	hits=$(cat ${3:-$log} 2>/dev/null | tr -d '\r' | grep -E "$2" | sort -u | head -n 20)
-	if [ -n "$hits" ]; then
-		sed "s/^/# $1: /" <<<"$hits"
-		echo "not ok $n $1"
-	else
-		echo "ok $n $1"
-	fi
+	if [ -n "$hits" ]; then ktap_fail "$1" "$hits"; else ktap_pass "$1"; fi
 }
 if [ ! -s "$results/console.log" ]; then
 	echo "# no console log: the VM did not run"
@@ -34,10 +27,9 @@ scan no_kasan 'KASAN:|BUG: KASAN'
 scan no_lockdep 'possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|BUG: sleeping function called from invalid context'
 scan no_kmemleak 'unreferenced object|kmemleak: [0-9]+ new suspected memory leaks' "$results/kmemleak.txt $log"
 scan no_hung_task 'blocked for more than|INFO: task .* blocked|rcu: INFO: rcu_.* self-detected stall'
-n=$((n + 1))
 if grep -q 'nsfd: suite' "$results/console.log" 2>/dev/null && [ -s "$results/dmesg.txt" ]; then
-	echo "ok $n log_complete"
+	ktap_pass log_complete
 else
-	echo "# the VM run did not reach its end (no dmesg saved)"
-	echo "not ok $n log_complete"
+	ktap_fail log_complete "the VM run did not reach its end (no dmesg saved)"
 fi
+ktap_end

@@ -4,6 +4,7 @@
 # closing line "N passed, N failed[, N skipped]". Exit 1 if anything failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ktap.sh"
 cd "$NSFD_TOP"
 results=$NSFD_RESULTS
 rm -rf "$results"
@@ -13,22 +14,7 @@ stamp() { echo "nsfd: [$(($(date +%s) - start))s] $*" >&2; }
 
 # A suite written on the host: KTAP from "NAME STATUS [message]" lines.
 host_suite() { # host_suite NAME < lines
-	local name=$1 i=0 lines
-	mapfile -t lines
-	{
-		echo "KTAP version 1"
-		echo "# $name"
-		echo "1..${#lines[@]}"
-		for l in "${lines[@]}"; do
-			i=$((i + 1))
-			read -r case st msg <<<"$l"
-			case $st in
-			ok) echo "ok $i $case" ;;
-			skip) echo "ok $i $case # SKIP $msg" ;;
-			*) [ -n "$msg" ] && echo "# $case: $msg"; echo "not ok $i $case" ;;
-			esac
-		done
-	} | tee "$results/ktap/$name.ktap"
+	ktap_from_lines "$1" | tee "$results/ktap/$1.ktap"
 }
 
 # Counts the cases of every suite and prints the closing line.

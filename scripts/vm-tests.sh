@@ -6,6 +6,7 @@ set -uo pipefail
 results=${1:?results directory}
 mkdir -p "$results/ktap"
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/ktap.sh"
 export PATH="$top/target/x86_64-unknown-linux-gnu/release:$PATH"
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -46,22 +47,19 @@ ktap() { # ktap CMD...
 }
 
 boot_checks() {
-	echo "KTAP version 1"
-	echo "# boot"
-	echo "1..2"
+	ktap_begin boot 2
 	if dmesg | grep -q 'nsfd: namespace file descriptors ready'; then
-		echo "ok 1 component_init_logged"
+		ktap_pass component_init_logged
 	else
-		echo "# no 'nsfd: namespace file descriptors ready' line in the kernel log"
-		echo "not ok 1 component_init_logged"
+		ktap_fail component_init_logged "no 'nsfd: namespace file descriptors ready' line in the kernel log"
 	fi
 	# The VM must run the kernel this project built, not the host's.
 	if [ "$(uname -r)" = "${NSFD_KERNELRELEASE:-?}" ]; then
-		echo "ok 2 booted_the_built_kernel"
+		ktap_pass booted_the_built_kernel
 	else
-		echo "# booted $(uname -r), built ${NSFD_KERNELRELEASE:-?}"
-		echo "not ok 2 booted_the_built_kernel"
+		ktap_fail booted_the_built_kernel "booted $(uname -r), built ${NSFD_KERNELRELEASE:-?}"
 	fi
+	ktap_end
 }
 
 suite boot boot_checks

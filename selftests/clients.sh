@@ -5,17 +5,12 @@
 # nsfd handles. Runs as root inside the VM; needs the nsfd tool on PATH.
 set -u
 work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
-n=0
-fails=0
-skips=0
-plan=24
-echo "KTAP version 1"
-echo "# clients"
-echo "1..$plan"
-
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "# $1: $2"; echo "not ok $n $1"; }
-skip() { n=$((n + 1)); skips=$((skips + 1)); echo "ok $n $1 # SKIP $2"; }
+# The project's KTAP writer; through the kselftest link, the repository's.
+. "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
+ktap_begin clients 24
+ok() { ktap_pass "$1"; }
+not_ok() { ktap_fail "$1" "$2"; }
+skip() { ktap_skip "$1" "$2"; }
 # check NAME CMD...: ok when CMD succeeds; its output goes into the message.
 check() {
 	local name=$1 out
@@ -193,5 +188,4 @@ check nsfd_show_prints_fields sh -c 'nsfd fd --pid 0 --type net --fd 7 -- nsfd s
 
 umount "$work" 2>/dev/null
 rm -rf "$work"
-[ "$n" = "$plan" ] || echo "# ran $n cases, planned $plan"
-echo "# Totals: pass:$((n - fails - skips)) fail:$fails skip:$skips"
+ktap_end

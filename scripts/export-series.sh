@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make patches: the integration as a git am-able series against the pristine
-# kernel tree, in out/patches/: the C touch points from patches/, then one
-# patch that adds the component's sources as nsfd/.
+# make patches: writes the export, the integration as a git am-able series
+# against the pristine kernel tree, to out/patches/: the C touch points from
+# patches/, then one patch that adds the component's sources as nsfd/. It
+# never changes patches/ (scripts/rewrite-patches.sh does). Reproducible:
+# no date from the clock.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 out=$NSFD_TOP/out/patches
@@ -16,18 +18,22 @@ for p in "${series[@]}"; do
 	sed "s|^Subject: \[PATCH [0-9]*/[0-9]*\]|Subject: [PATCH $n/$total]|" "$p" >"$out/$(basename "$p")"
 done
 
-files=(Kbuild Kconfig $(cd "$NSFD_TOP" && ls rust/*.rs))
+# Everything Kbuild builds: the C entries, their header and the Rust crate.
+files=(Kbuild Kconfig $(cd "$NSFD_TOP" && ls rust/*.c rust/*.h rust/*.rs))
+# Reproducible: the date of the commit the component comes from, not the clock.
+date=$(git -C "$NSFD_TOP" log -1 --format=%aD -- Kbuild Kconfig rust)
 last=$out/$(printf '%04d' "$total")-nsfd-add-the-rust-component.patch
 {
 	cat <<EOT
 From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
 From: nsfd kernel team <nsfd@invalid>
-Date: $(date -R)
+Date: $date
 Subject: [PATCH $total/$total] nsfd: add the Rust component
 
-nsfd(2) and setns(2) in Rust: the namespace wrapper, the handle pseudo
-filesystem, the staged nsset and the two system calls. See the nsfd
-repository's Documentation/ for the ABI and the design.
+nsfd(2) and setns(2) in Rust: their SYSCALL_DEFINE2 entries in C
+(rust/syscalls.c), the namespace, nsset and task abstractions and the two
+system calls. See the nsfd repository's Documentation/ for the ABI and the
+design.
 
 Signed-off-by: nsfd kernel team <nsfd@invalid>
 ---

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Edit the C patch series (patches/) with git.
-#   series.sh import DIR        a git repository in DIR: the pristine versions
-#                               of the files the series touches (tag
-#                               nsfd-base), then one commit per patch (git am)
-#   series.sh export DIR [OUT]  DIR's commits after nsfd-base as a new series
-#                               in OUT (default patches/), replacing it
+# Edit the C patch series (patches/) with git; 'export' rewrites patches/.
+# (make patches, scripts/export-series.sh, writes the git am-able export of
+# the whole integration to out/patches instead.)
+#   rewrite-patches.sh import DIR        a git repository in DIR: the pristine
+#                                        versions of the files the series
+#                                        touches (tag nsfd-base), then one
+#                                        commit per patch (git am)
+#   rewrite-patches.sh export DIR [OUT]  DIR's commits after nsfd-base as a new
+#                                        series in OUT (default patches/),
+#                                        replacing it
 # Work in DIR with git (commit --amend, rebase -i, checkpatch on
 # 'git format-patch'), export, then 'make test' applies the new series.
 set -euo pipefail
