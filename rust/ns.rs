@@ -75,6 +75,8 @@ impl Namespace {
     ///
     /// `ptr` is a live `ns_common` with `ops` set, and a reference to it is held for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *const bindings::ns_common) -> &'a Self {
+        // INVARIANT: The caller guarantees a live `ns_common` with `ops` set and a reference
+        // held for `'a`.
         // SAFETY: `Namespace` is transparent over `ns_common`; the caller keeps it alive.
         unsafe { &*ptr.cast() }
     }
@@ -137,6 +139,8 @@ impl Namespace {
     ///
     /// `ptr` is null or a live `ns_common` with `ops` set whose reference the caller gives up.
     pub(crate) unsafe fn from_counted(ptr: *mut bindings::ns_common) -> Option<ARef<Self>> {
+        // INVARIANT: The caller guarantees a live `ns_common` with `ops` set; the `ARef` holds
+        // the reference it gives up.
         // SAFETY: The caller transfers one reference, as `ARef::from_raw` requires.
         NonNull::new(ptr).map(|p| unsafe { ARef::from_raw(p.cast()) })
     }

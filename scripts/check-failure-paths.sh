@@ -19,8 +19,10 @@ fault() { # fault NAME DIR: apply the fault to the worktree DIR
 	broken-rust)
 		printf '\nfn nsfd_deliberately_broken() -> u32 {\n    "not a number"\n}\n' >>"$2/rust/ns.rs" ;;
 	init-warn)
-		# First statement of the module's init, whatever its indentation.
-		sed -i -E 's|^([[:space:]]*fn init\(.*\)[[:space:]]*->[[:space:]]*Result<Self>[[:space:]]*\{)[[:space:]]*$|\1 kernel::warn_on!(true);|' "$2/rust/nsfd.rs"
+		# First statement of the module's init, indented one level below its
+		# fn line whatever that line's own indentation (rustfmt-clean, so that
+		# only the kernel-log scan can catch it).
+		sed -i -E 's|^([[:space:]]*)(fn init\(.*\)[[:space:]]*->[[:space:]]*Result<Self>[[:space:]]*\{)[[:space:]]*$|\1\2\n\1    kernel::warn_on!(true);|' "$2/rust/nsfd.rs"
 		grep -q 'warn_on!(true)' "$2/rust/nsfd.rs" || die "init-warn: could not place the WARN_ON" ;;
 	*) die "unknown fault $1" ;;
 	esac
@@ -31,8 +33,10 @@ expect() { # expect NAME LOG: what the failed run must show
 	broken-rust) grep -E '^error(\[E[0-9]+\])?: mismatched types' -A3 "$2" | grep -m1 -B1 'rust/ns.rs' ;;
 	init-warn)
 		grep -E '^# no_warning: |^not ok [0-9]+ no_warning' "$2" | head -n 4 | grep . &&
-			# the suites that failed: only the kernel-log scan
-			grep -E '^nsfd: [^ ]+ +[0-9]+ passed, [1-9][0-9]* failed' "$2" ;;
+			# the suites that failed: the kernel-log scan and no other
+			failed=$(grep -E '^nsfd: [^ ]+ +[0-9]+ passed, [1-9][0-9]* failed' "$2") &&
+			[ "$(cut -d' ' -f2 <<<"$failed" | sort -u)" = kernel-log ] &&
+			printf '%s\n' "$failed" ;;
 	esac
 }
 

@@ -8,7 +8,6 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 mod abi {
     include!(concat!(env!("OUT_DIR"), "/abi.rs"));
 }
-pub mod ktap;
 
 pub use abi::{NSFD_FOR_CHILDREN, SYS_NSFD};
 

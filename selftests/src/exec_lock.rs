@@ -106,8 +106,8 @@ fn race(helper: &str, own_uts: u64) -> Result<String, String> {
     Ok(format!("{handles} handles, {refused} refusals"))
 }
 
-pub fn run(s: &mut nsfd::ktap::Suite) {
-    s.case("nsfd_exec_lock_no_handle_across_setuid_exec", || {
+pub fn cases(c: &mut crate::ktap::Cases) {
+    c.case("nsfd_exec_lock_no_handle_across_setuid_exec", || {
         let dir = "/tmp/nsfd-setuid";
         let result = (|| {
             let helper = setuid_copy(dir)?;
@@ -119,6 +119,6 @@ pub fn run(s: &mut nsfd::ktap::Suite) {
         let c = CString::new(dir).expect("no NUL");
         // SAFETY: a C string that outlives the call.
         unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
-        result.map(drop).map_err(crate::fail)
+        result.map(drop).map_err(crate::common::fail)
     });
 }

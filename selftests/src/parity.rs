@@ -4,8 +4,8 @@
 //! and its bind mounts have one identity.
 
 use crate::child::Holder;
-use crate::{fail, ok};
-use nsfd::ktap::{check, Outcome, Suite};
+use crate::common::{expect_errno, fail, ok};
+use crate::ktap::{check, Cases, Outcome};
 use nsfd::*;
 use std::ffi::CString;
 use std::io;
@@ -41,14 +41,12 @@ struct FileHandle {
     f_handle: [u8; 128],
 }
 
-pub const CASES: usize = 10;
-
-pub fn run(s: &mut Suite) {
-    identity(s);
-    file_handles(s);
-    locks_and_notify(s);
-    consumers(s);
-    trace_events(s);
+pub fn cases(c: &mut Cases) {
+    identity(c);
+    file_handles(c);
+    locks_and_notify(c);
+    consumers(c);
+    trace_events(c);
 }
 
 fn raw(r: libc::c_long) -> io::Result<libc::c_long> {
@@ -91,8 +89,8 @@ fn mountinfo_dev(path: &str) -> Result<String, Outcome> {
         .ok_or_else(|| fail(format!("{path} is not in /proc/self/mountinfo")))
 }
 
-fn identity(s: &mut Suite) {
-    s.case("identity_handle_bind_mount_and_proc_file_agree", || {
+fn identity(c: &mut Cases) {
+    c.case("identity_handle_bind_mount_and_proc_file_agree", || {
         let h = ok(nsfd(0, libc::CLONE_NEWNET as _), "nsfd")?;
         let p = ok(open_ro("/proc/self/ns/net"), "open /proc/self/ns/net")?;
         let target = "/tmp/nsfd-parity-identity";
@@ -170,8 +168,8 @@ fn umount(path: &str) -> io::Result<()> {
     raw(unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } as _).map(drop)
 }
 
-fn file_handles(s: &mut Suite) {
-    s.case("name_to_handle_at_gives_the_proc_files_handle", || {
+fn file_handles(c: &mut Cases) {
+    c.case("name_to_handle_at_gives_the_proc_files_handle", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         let p = ok(open_ro("/proc/self/ns/uts"), "open /proc/self/ns/uts")?;
         for (flags, what) in [(0, "plain"), (AT_HANDLE_FID, "AT_HANDLE_FID")] {
@@ -181,7 +179,7 @@ fn file_handles(s: &mut Suite) {
         }
         Ok(())
     });
-    s.case("open_by_handle_at_nsfs_root_opens_the_namespace", || {
+    c.case("open_by_handle_at_nsfs_root_opens_the_namespace", || {
         let h = ok(nsfd(0, libc::CLONE_NEWIPC as _), "nsfd")?;
         let mut fh = ok(name_to_handle(&h, 0), "name_to_handle_at")?;
         // SAFETY: `fh` is a file handle the kernel filled in.
@@ -213,22 +211,22 @@ fn flock(fd: &impl AsRawFd, op: libc::c_int) -> io::Result<()> {
     raw(unsafe { libc::flock(fd.as_raw_fd(), op) } as _).map(drop)
 }
 
-fn locks_and_notify(s: &mut Suite) {
+fn locks_and_notify(c: &mut Cases) {
     // A handle is the nsfs file: locks and inotify marks are shared with the /proc file of the
     // same namespace, because both are on the one nsfs inode.
-    s.case("flock_is_shared_with_the_proc_file", || {
+    c.case("flock_is_shared_with_the_proc_file", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         let p = ok(open_ro("/proc/self/ns/uts"), "open /proc/self/ns/uts")?;
         ok(flock(&h, libc::LOCK_EX | libc::LOCK_NB), "flock handle")?;
         let r = flock(&p, libc::LOCK_EX | libc::LOCK_NB);
         let _ = flock(&h, libc::LOCK_UN);
-        crate::expect_errno(
+        expect_errno(
             r,
             libc::EWOULDBLOCK,
             "flock /proc file while the handle holds it",
         )
     });
-    s.case("inotify_mark_is_shared_with_the_proc_file", || {
+    c.case("inotify_mark_is_shared_with_the_proc_file", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         // SAFETY: plain system call.
         let ifd = ok(
@@ -361,21 +359,21 @@ fn write_file(path: &str, text: &str) {
     let _ = std::fs::write(path, text);
 }
 
-fn consumers(s: &mut Suite) {
-    s.case("listmount_mnt_ns_fd_like_proc", || {
+fn consumers(c: &mut Cases) {
+    c.case("listmount_mnt_ns_fd_like_proc", || {
         let h = ok(nsfd(0, libc::CLONE_NEWNS as _), "nsfd")?;
         same_through_both(&h, "/proc/self/ns/mnt", listmount)?;
         // A handle of another type is refused as the /proc file of that type is.
         let u = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd uts")?;
         same_through_both(&u, "/proc/self/ns/uts", listmount)
     });
-    s.case("statmount_mnt_ns_fd_like_proc", || {
+    c.case("statmount_mnt_ns_fd_like_proc", || {
         let h = ok(nsfd(0, libc::CLONE_NEWNS as _), "nsfd")?;
         let ids = ok(listmount(&h), "listmount")?;
         let first = *ids.first().ok_or_else(|| fail("listmount gave no mount"))?;
         same_through_both(&h, "/proc/self/ns/mnt", |fd| statmount(fd, first))
     });
-    s.case("mount_setattr_idmap_userns_fd_like_proc", || {
+    c.case("mount_setattr_idmap_userns_fd_like_proc", || {
         let dir = "/tmp/nsfd-parity-idmap";
         let _ = std::fs::create_dir_all(dir);
         let c = cstr(dir);
@@ -409,7 +407,7 @@ fn consumers(s: &mut Suite) {
         let _ = umount(dir);
         result
     });
-    s.case("procfs_pidns_option_like_proc", || {
+    c.case("procfs_pidns_option_like_proc", || {
         let holder = Holder::spawn(libc::CLONE_NEWPID, || {}).map_err(fail)?;
         let result = (|| {
             let h = ok(
@@ -459,8 +457,8 @@ fn tracefs() -> Option<&'static str> {
         .then_some(dir)
 }
 
-fn trace_events(s: &mut Suite) {
-    s.case("syscall_trace_events_of_nsfd_and_setns", || {
+fn trace_events(c: &mut Cases) {
+    c.case("syscall_trace_events_of_nsfd_and_setns", || {
         let Some(t) = tracefs() else {
             return Err(Outcome::Skip("no tracefs in this kernel".into()));
         };

@@ -1,0 +1,138 @@
+//! Helpers shared by the case modules.
+
+use crate::child;
+use crate::ktap::Outcome;
+use nsfd::*;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+pub(crate) fn fail(msg: impl Into<String>) -> Outcome {
+    Outcome::Fail(msg.into())
+}
+
+/// `r` must fail with `errno`.
+pub(crate) fn expect_errno<T>(r: io::Result<T>, errno: i32, what: &str) -> Result<(), Outcome> {
+    match r {
+        Err(e) if errno_of(&e) == errno => Ok(()),
+        other => Err(fail(format!(
+            "{what}: expected {}, got {}",
+            errno_name(errno),
+            describe(&other)
+        ))),
+    }
+}
+
+pub(crate) fn ok<T>(r: io::Result<T>, what: &str) -> Result<T, Outcome> {
+    r.map_err(|e| fail(format!("{what}: {}", errno_name(errno_of(&e)))))
+}
+
+pub(crate) fn readlink_fd(fd: &impl AsRawFd) -> String {
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|e| format!("<{e}>"))
+}
+
+/// A type's CONFIG is on when its /proc/self/ns entry exists.
+pub(crate) fn configured(t: &NsType) -> bool {
+    std::path::Path::new(&format!("/proc/self/ns/{}", t.name)).exists()
+}
+
+pub(crate) fn all_kinds() -> Vec<NsType> {
+    ALL_TYPES
+        .iter()
+        .chain(FOR_CHILDREN_TYPES.iter())
+        .copied()
+        .collect()
+}
+
+pub(crate) fn fd_flags(fd: &impl AsRawFd) -> (i32, i32) {
+    // SAFETY: F_GETFD/F_GETFL on a valid descriptor.
+    unsafe {
+        (
+            libc::fcntl(fd.as_raw_fd(), libc::F_GETFD),
+            libc::fcntl(fd.as_raw_fd(), libc::F_GETFL),
+        )
+    }
+}
+
+/// A raw system call's return value as a result (errno when negative).
+pub(crate) fn sys_result(r: isize) -> io::Result<isize> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+pub(crate) fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+pub(crate) fn set_hostname(name: &str) {
+    // SAFETY: valid buffer and length.
+    unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) };
+}
+
+/// The hostname seen after joining the uts namespace behind `path`.
+pub(crate) fn hostname_via(path: String) -> Result<String, String> {
+    child::run(move || {
+        let f = open_ro(&path).map_err(|e| format!("open {path}: {e}"))?;
+        setns(&f, libc::CLONE_NEWUTS).map_err(|e| format!("setns: {e}"))?;
+        Ok(hostname())
+    })
+}
+
+/// The first number of /proc/sys/fs/NAME: allocated inodes (inode-nr) or files (file-nr).
+pub(crate) fn fs_count(name: &str) -> Result<u64, Outcome> {
+    std::fs::read_to_string(format!("/proc/sys/fs/{name}"))
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| fail(format!("cannot read /proc/sys/fs/{name}")))
+}
+
+pub(crate) fn mount_bind(src: &str, dst: &str) -> Result<(), String> {
+    nsfd::mount_bind(src, dst).map_err(|e| format!("mount --bind {src} {dst}: {e}"))
+}
+
+pub(crate) fn umount(path: &str) -> Result<(), String> {
+    let p = std::ffi::CString::new(path).unwrap();
+    // SAFETY: valid string.
+    if unsafe { libc::umount2(p.as_ptr(), 0) } < 0 {
+        return Err(format!("umount {path}: {}", io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// The namespace of `t` that the calling process is in, by inode number.
+pub(crate) fn own_ino(name: &str) -> u64 {
+    stat(&format!("/proc/self/ns/{name}"))
+        .map(|s| s.st_ino)
+        .unwrap_or(0)
+}
+
+pub(crate) struct FakeFd(pub(crate) i32);
+
+impl AsRawFd for FakeFd {
+    fn as_raw_fd(&self) -> i32 {
+        self.0
+    }
+}
+
+pub(crate) fn own(fd: i32) -> io::Result<OwnedFd> {
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new descriptor we own.
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
+}
+
+pub(crate) fn touch(path: &str) -> Result<(), String> {
+    std::fs::write(path, b"").map_err(|e| format!("create {path}: {e}"))
+}
+
+pub(crate) fn child_case(f: impl FnOnce() -> Result<String, String>) -> Result<(), Outcome> {
+    child::run(f).map(|_| ()).map_err(fail)
+}

@@ -1,0 +1,346 @@
+//! setns(): errors, round trips, and the differential matrix against /proc files.
+
+use crate::child::{self, Holder};
+use crate::common::*;
+use crate::ktap::{check, Cases, Outcome, Reporter};
+use nsfd::*;
+use std::io;
+use std::os::fd::AsRawFd;
+
+/// setns() in a child on `open()` of `path`, then the child's namespaces. The
+/// child opens the file first and then becomes the caller under test, as a
+/// process that was handed the descriptor would.
+pub(crate) fn setns_result(path: String, nstype: libc::c_int, prep: Prep) -> String {
+    child::run(move || {
+        let f = open_ro(&path).map_err(|e| format!("open {path}: {e}"))?;
+        prep()?;
+        // A caller that made its own user namespace has a different one in each child:
+        // name it "caller" so that the two children compare equal.
+        let caller_user = own_ino("user");
+        let r = setns(&f, nstype);
+        let mut out = describe(&r);
+        for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
+            match own_ino(t.name) {
+                ino if t.name == "user" && ino == caller_user => out.push_str(" user=caller"),
+                ino => out.push_str(&format!(" {}={ino}", t.name)),
+            }
+        }
+        Ok(out)
+    })
+    .unwrap_or_else(|e| format!("child failed: {e}"))
+}
+
+pub(crate) fn as_root() -> Result<(), String> {
+    Ok(())
+}
+
+pub(crate) fn as_nobody() -> Result<(), String> {
+    // SAFETY: plain credential system call.
+    let gid = unsafe { libc::setresgid(65534, 65534, 65534) };
+    // SAFETY: plain credential system call.
+    let uid = unsafe { libc::setresuid(65534, 65534, 65534) };
+    if gid < 0 || uid < 0 {
+        return Err(format!("drop to nobody: {}", io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+pub(crate) fn in_new_userns() -> Result<(), String> {
+    // SAFETY: plain system call.
+    if unsafe { libc::unshare(libc::CLONE_NEWUSER) } < 0 {
+        return Err(format!(
+            "unshare(CLONE_NEWUSER): {}",
+            io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn multithreaded() -> Result<(), String> {
+    // A second thread: the caller is multithreaded and shares its fs_struct.
+    std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(3600)));
+    Ok(())
+}
+
+pub(crate) fn sharing_fs_struct() -> Result<(), String> {
+    // A process, not a thread, that shares the caller's fs_struct (CLONE_FS).
+    // SAFETY: clone without CLONE_VM behaves as fork; the child only waits to die.
+    let pid = unsafe { libc::syscall(libc::SYS_clone, libc::CLONE_FS | libc::SIGCHLD, 0, 0, 0, 0) };
+    match pid {
+        0 => {
+            // SAFETY: plain system calls in the child.
+            unsafe {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                libc::pause();
+                libc::_exit(0)
+            }
+        }
+        p if p < 0 => Err(format!("clone(CLONE_FS): {}", io::Error::last_os_error())),
+        _ => Ok(()),
+    }
+}
+
+/// A way to become the caller of a test: runs in the child before the call.
+pub(crate) type Prep = fn() -> Result<(), String>;
+
+pub(crate) const MATRIX_CALLERS: [(&str, Prep); 5] = [
+    ("root", as_root),
+    ("nobody", as_nobody),
+    ("userns", in_new_userns),
+    ("threaded", multithreaded),
+    ("clonefs", sharing_fs_struct),
+];
+
+pub(crate) const MATRIX_NSTYPES: [&str; 3] = ["match", "zero", "mismatch"];
+
+pub(crate) fn matrix_name(t: &str, caller: &str, nstype: &str) -> String {
+    format!("setns_{t}_{caller}_{nstype}")
+}
+
+/// The matrix cases of type `t`, in the order they are reported.
+fn matrix_names(t: &str) -> Vec<String> {
+    MATRIX_CALLERS
+        .iter()
+        .flat_map(|(c, _)| MATRIX_NSTYPES.iter().map(move |n| matrix_name(t, c, n)))
+        .collect()
+}
+
+/// Reports every matrix case of `t` with the same outcome (a skip or a set-up failure).
+fn matrix_all(r: &mut Reporter, t: &str, outcome: impl Fn() -> Outcome) {
+    for name in matrix_names(t) {
+        r.report(&name, outcome());
+    }
+}
+
+pub(crate) fn setns_matrix(c: &mut Cases) {
+    // Targets: a fresh namespace of each type held by a child, plus the caller's own.
+    for t in ALL_TYPES {
+        c.group(matrix_names(t.name), move |r| matrix_of(r, t));
+    }
+}
+
+fn matrix_of(r: &mut Reporter, t: NsType) {
+    if !configured(&t) {
+        matrix_all(r, t.name, || {
+            Outcome::Skip(format!("CONFIG for {} is off", t.name))
+        });
+        return;
+    }
+    let holder = match Holder::spawn(t.flag, || ()) {
+        Ok(h) => h,
+        Err(e) => {
+            matrix_all(r, t.name, || fail(e.clone()));
+            return;
+        }
+    };
+    let (pid, src) = (
+        holder.pid,
+        if matches!(t.name, "pid" | "time") {
+            format!("{}_for_children", t.name)
+        } else {
+            t.name.to_string()
+        },
+    );
+    let kind = NsType::by_name(&src).unwrap();
+    let handle = match nsfd(pid, kind.nstype()) {
+        Ok(h) => h,
+        Err(e) => {
+            matrix_all(r, t.name, || fail(format!("nsfd: {e}")));
+            return;
+        }
+    };
+    let hpath = format!("/proc/{}/fd/{}", std::process::id(), handle.as_raw_fd());
+    let ppath = format!("/proc/{pid}/ns/{src}");
+    for (cname, prep) in MATRIX_CALLERS {
+        for (nname, nstype) in MATRIX_NSTYPES
+            .into_iter()
+            .zip([t.flag, 0, mismatch(t.flag)])
+        {
+            let name = matrix_name(t.name, cname, nname);
+            let (a, b) = (
+                setns_result(hpath.clone(), nstype, prep),
+                setns_result(ppath.clone(), nstype, prep),
+            );
+            r.report(
+                &name,
+                if a == b {
+                    Outcome::Pass
+                } else {
+                    fail(format!("handle: {a}\n/proc:   {b}"))
+                },
+            );
+        }
+    }
+    drop(handle);
+    holder.exit();
+}
+
+pub(crate) fn mismatch(flag: libc::c_int) -> libc::c_int {
+    if flag == libc::CLONE_NEWNET {
+        libc::CLONE_NEWUTS
+    } else {
+        libc::CLONE_NEWNET
+    }
+}
+
+pub(crate) fn setns_errors(c: &mut Cases) {
+    c.case("setns_closed_fd_ebadf", move || {
+        expect_errno(setns(&FakeFd(1000), 0), libc::EBADF, "setns(1000)")
+    });
+    c.case("setns_negative_fd_ebadf", move || {
+        expect_errno(setns(&FakeFd(-1), 0), libc::EBADF, "setns(-1)")
+    });
+    c.case("setns_regular_file_einval", move || {
+        let f = ok(open_ro("/proc/self/status"), "open")?;
+        expect_errno(setns(&f, 0), libc::EINVAL, "setns(regular file)")
+    });
+    c.case("setns_memfd_einval", move || {
+        // SAFETY: valid name.
+        let fd = unsafe { libc::memfd_create(c"nsfd".as_ptr(), libc::MFD_CLOEXEC) };
+        let f = ok(own(fd), "memfd_create")?;
+        expect_errno(setns(&f, 0), libc::EINVAL, "setns(memfd)")
+    });
+    c.case("setns_eventfd_einval", move || {
+        // SAFETY: plain system call.
+        let f = ok(
+            own(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) }),
+            "eventfd",
+        )?;
+        expect_errno(setns(&f, 0), libc::EINVAL, "setns(eventfd)")
+    });
+    c.case("setns_socket_einval", move || {
+        // SAFETY: plain system call.
+        let f = ok(
+            own(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) }),
+            "socket",
+        )?;
+        expect_errno(setns(&f, 0), libc::EINVAL, "setns(socket)")
+    });
+    c.case("setns_pidfd_bad_flags_einval", move || {
+        // SAFETY: plain system call.
+        let pfd = ok(
+            own(unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as i32),
+            "pidfd_open",
+        )?;
+        expect_errno(setns(&pfd, 0), libc::EINVAL, "setns(pidfd, 0)")?;
+        expect_errno(setns(&pfd, -1), libc::EINVAL, "setns(pidfd, -1)")?;
+        expect_errno(
+            setns(&pfd, libc::CLONE_VM),
+            libc::EINVAL,
+            "setns(pidfd, CLONE_VM)",
+        )
+    });
+    c.case("setns_pidfd_exited_esrch", move || {
+        let holder = Holder::spawn(0, || ()).map_err(fail)?;
+        // SAFETY: plain system call.
+        let pfd = ok(
+            own(unsafe { libc::syscall(libc::SYS_pidfd_open, holder.pid, 0) } as i32),
+            "pidfd_open",
+        )?;
+        holder.exit();
+        expect_errno(
+            setns(&pfd, libc::CLONE_NEWUTS),
+            libc::ESRCH,
+            "setns(pidfd of exited task)",
+        )
+    });
+}
+
+pub(crate) fn round_trips(c: &mut Cases) {
+    c.case("round_trip_net_back_and_forth", move || {
+        child_case(|| {
+            let orig = nsfd(0, libc::CLONE_NEWNET as _).map_err(|e| e.to_string())?;
+            let before = own_ino("net");
+            // SAFETY: plain system call.
+            if unsafe { libc::unshare(libc::CLONE_NEWNET) } < 0 {
+                return Err("unshare".into());
+            }
+            let new = nsfd(0, libc::CLONE_NEWNET as _).map_err(|e| e.to_string())?;
+            let inside = own_ino("net");
+            setns(&orig, libc::CLONE_NEWNET).map_err(|e| format!("setns back: {e}"))?;
+            if own_ino("net") != before {
+                return Err("not back in the original net namespace".into());
+            }
+            setns(&new, 0).map_err(|e| format!("setns again: {e}"))?;
+            if own_ino("net") != inside {
+                return Err("not in the new net namespace again".into());
+            }
+            Ok(String::new())
+        })
+    });
+    c.case("round_trip_mnt_sees_its_mounts", move || {
+        let holder = Holder::spawn(libc::CLONE_NEWNS, || {
+            let (t, s) = (c"tmpfs", c"/mnt");
+            // SAFETY: valid strings. Make the mount private to this namespace, then mount.
+            unsafe {
+                libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                );
+                libc::mount(t.as_ptr(), s.as_ptr(), t.as_ptr(), 0, std::ptr::null());
+                std::fs::write("/mnt/nsfd-marker", b"x").ok();
+            }
+        })
+        .map_err(fail)?;
+        let h = ok(nsfd(holder.pid, libc::CLONE_NEWNS as _), "nsfd(mnt)")?;
+        holder.exit();
+        let hp = format!("/proc/self/fd/{}", h.as_raw_fd());
+        let out = child::run(move || {
+            let f = open_ro(&hp).map_err(|e| e.to_string())?;
+            setns(&f, libc::CLONE_NEWNS).map_err(|e| format!("setns: {e}"))?;
+            Ok(std::path::Path::new("/mnt/nsfd-marker")
+                .exists()
+                .to_string())
+        })
+        .map_err(fail)?;
+        check(out == "true", || {
+            "the mount namespace's tmpfs is not visible after setns".into()
+        })
+    });
+    c.case("round_trip_pid_only_children", move || {
+        let holder = Holder::spawn(libc::CLONE_NEWPID, || ()).map_err(fail)?;
+        let h = ok(
+            nsfd(
+                holder.pid,
+                libc::CLONE_NEWPID as libc::c_ulong | NSFD_FOR_CHILDREN,
+            ),
+            "nsfd(pid_for_children)",
+        )?;
+        let target = ok(fstat(&h), "fstat")?.st_ino;
+        let hp = format!("/proc/self/fd/{}", h.as_raw_fd());
+        let out = child::run(move || {
+            let own_before = own_ino("pid");
+            let f = open_ro(&hp).map_err(|e| e.to_string())?;
+            setns(&f, libc::CLONE_NEWPID).map_err(|e| format!("setns: {e}"))?;
+            let own_after = own_ino("pid");
+            let child = own_ino("pid_for_children");
+            // A child lands in it, with a pid of that namespace.
+            // SAFETY: getpid has no preconditions.
+            let pid_in_child = child::run(|| Ok(unsafe { libc::getpid() }.to_string()))?;
+            Ok(format!(
+                "{} {} {} {}",
+                own_before == own_after,
+                child,
+                pid_in_child,
+                own_after
+            ))
+        })
+        .map_err(fail)?;
+        holder.exit();
+        let parts: Vec<&str> = out.split(' ').collect();
+        check(parts[0] == "true", || {
+            "setns(pid) changed the caller's own pid namespace".into()
+        })?;
+        check(parts[1] == target.to_string(), || {
+            format!("pid_for_children {} want {target}", parts[1])
+        })?;
+        // The holder's first child is pid 1 there (and was killed), so ours is small.
+        check(
+            parts[2].parse::<i32>().map(|p| p < 100).unwrap_or(false),
+            || format!("child pid {} in the new namespace", parts[2]),
+        )
+    });
+}
