@@ -85,6 +85,15 @@ tree=$(readlink -f build/source 2>/dev/null || true)
 			echo "checkpatch_$(basename "$p" .patch | cut -c1-4) fail see results/checkpatch-$(basename "$p" .patch).txt"
 		fi
 	done
+	# nsfd.2's EXAMPLES program as printed, against the built uapi headers
+	# (static: the VM suite man-examples runs it).
+	if scripts/man-example.sh Documentation/man/nsfd.2 >"$results/nsfd2-example.c" &&
+		cc -static -Wall -Werror -I build/usr-headers/include -o "$results/nsfd2-example" \
+			"$results/nsfd2-example.c" >"$results/nsfd2-example.log" 2>&1; then
+		echo "man_nsfd2_example_compiles ok"
+	else
+		echo "man_nsfd2_example_compiles fail see results/nsfd2-example.log"
+	fi
 } | host_suite build
 
 if [ "$kbuild" != ok ]; then

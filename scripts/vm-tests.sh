@@ -63,6 +63,22 @@ boot_checks() {
 }
 
 suite boot boot_checks
+
+# nsfd.2's EXAMPLES program (compiled by make test's build suite) prints
+# what readlink shows for the caller's network namespace.
+man_examples() {
+	local want got
+	ktap_begin man-examples 1
+	want=$(readlink /proc/self/ns/net)
+	got=$("$results/nsfd2-example" 2>&1)
+	if [ "$got" = "$want" ]; then
+		ktap_pass nsfd2_example_prints_the_namespace
+	else
+		ktap_fail nsfd2_example_prints_the_namespace "printed '$got', /proc/self/ns/net is '$want'"
+	fi
+	ktap_end
+}
+suite man-examples man_examples
 suite nsfd nsfd_selftest
 # The benchmark with tiny counts: every row is measured (its numbers, in this
 # debug kernel, mean nothing and fail nothing; make bench measures).
