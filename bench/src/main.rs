@@ -677,33 +677,21 @@ fn thread_rows(o: &Opts, t: &mut Table) {
     // file would spare the other the inode allocation some of the time, and two threads would
     // seem faster than one. With it, both counts do the same work per call.
     let keep = open_proc_ns("net");
-    let c = counts(o);
-    let base = t.add_base(
-        "nsfd + close, 1 thread",
-        threaded(o, 1, true),
-        "ns",
-        c.clone(),
-    );
-    t.add(
-        "nsfd + close, 2 threads",
-        threaded(o, 2, true),
-        "ns",
-        base,
-        c.clone(),
-    );
-    let base = t.add_base(
-        "open(/proc) + close, 1 thread",
-        threaded(o, 1, false),
-        "ns",
-        c.clone(),
-    );
-    t.add(
-        "open(/proc) + close, 2 threads",
-        threaded(o, 2, false),
-        "ns",
-        base,
-        c,
-    );
+    for (route, by_handle) in [("nsfd + close", true), ("open(/proc) + close", false)] {
+        let base = t.add_base(
+            &format!("{route}, 1 thread"),
+            threaded(o, 1, by_handle),
+            "ns",
+            counts(o),
+        );
+        t.add(
+            &format!("{route}, 2 threads"),
+            threaded(o, 2, by_handle),
+            "ns",
+            base,
+            counts(o),
+        );
+    }
     drop(keep);
 }
 
