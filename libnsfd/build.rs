@@ -1,60 +1,54 @@
-//! Takes the nsfd ABI from the uapi headers of the kernel being tested (make
-//! headers_install), so that no syscall number is written down here.
+//! The nsfd ABI comes from the project's own uapi headers, as patch 0001 adds
+//! them to the kernel (include/uapi/asm-generic/unistd.h and
+//! include/uapi/linux/nsfd.h): no kernel build is needed, and no number is
+//! written down twice.
 
 use std::{env, fs, path::PathBuf};
 
-fn define(path: &PathBuf, name: &str) -> String {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (is NSFD_UAPI_HEADERS a headers_install tree?)",
-            path.display()
-        )
-    });
-    text.lines()
-        .find_map(|l| {
-            let mut w = l.split_whitespace();
-            (w.next() == Some("#define") && w.next() == Some(name))
-                .then(|| w.next().unwrap().to_string())
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: no #define {name}: headers of a kernel without nsfd?",
-                path.display()
-            )
-        })
+/// The value of `#define NAME VALUE` among the lines that `patch` adds to `file`.
+fn added_define(patch: &str, file: &str, name: &str) -> Option<String> {
+    let mut in_file = false;
+    for line in patch.lines() {
+        if let Some(f) = line.strip_prefix("+++ b/") {
+            in_file = f == file;
+        } else if let Some(added) = line.strip_prefix('+').filter(|_| in_file) {
+            let mut w = added.split_whitespace();
+            if w.next() == Some("#define") && w.next() == Some(name) {
+                return w.next().map(str::to_string);
+            }
+        }
+    }
+    None
 }
 
 fn main() {
-    println!("cargo:rerun-if-env-changed=NSFD_UAPI_HEADERS");
-    let dir = PathBuf::from(env::var("NSFD_UAPI_HEADERS").expect(
-        "set NSFD_UAPI_HEADERS to the include/ directory of the kernel's headers_install \
-         (make sets it to build/usr-headers/include)",
-    ));
-    let unistd = dir.join("asm/unistd_64.h");
-    let unistd_32 = dir.join("asm/unistd_32.h");
-    let uapi = dir.join("linux/nsfd.h");
-    for p in [&unistd, &unistd_32, &uapi] {
-        println!("cargo:rerun-if-changed={}", p.display());
-    }
-    let nr = define(&unistd, "__NR_nsfd");
-    let nr_32 = define(&unistd_32, "__NR_nsfd");
-    let setns_32 = define(&unistd_32, "__NR_setns");
-    let ioctl_32 = define(&unistd_32, "__NR_ioctl");
-    let for_children = define(&uapi, "NSFD_FOR_CHILDREN")
-        .trim_end_matches("UL")
-        .to_string();
+    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("../patches");
+    let patch_path = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("0001-"))
+        })
+        .unwrap_or_else(|| panic!("{}: no 0001-*.patch (the syscall patch)", dir.display()));
+    println!("cargo:rerun-if-changed={}", patch_path.display());
+    let patch = fs::read_to_string(&patch_path).unwrap();
+    let get = |file: &str, name: &str| {
+        added_define(&patch, file, name)
+            .unwrap_or_else(|| panic!("{}: adds no #define {name} to {file}", patch_path.display()))
+    };
+    // Every architecture but alpha (whose numbers are offset) uses the generic number.
+    let nr = get("include/uapi/asm-generic/unistd.h", "__NR_nsfd");
+    let for_children = get("include/uapi/linux/nsfd.h", "NSFD_FOR_CHILDREN");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("abi.rs");
     fs::write(
         out,
         format!(
-            "/// `__NR_nsfd` from <asm/unistd_64.h>.\npub const SYS_NSFD: libc::c_long = {nr};\n\
-             /// `__NR_nsfd` from <asm/unistd_32.h>: the i386 (compat) entry.\n\
-             pub const SYS_NSFD_I386: u32 = {nr_32};\n\
-             /// `__NR_setns` from <asm/unistd_32.h>: the i386 (compat) entry.\n\
-             pub const SYS_SETNS_I386: u32 = {setns_32};\n\
-             /// `__NR_ioctl` from <asm/unistd_32.h>: the i386 (compat) entry.\n\
-             pub const SYS_IOCTL_I386: u32 = {ioctl_32};\n\
-             /// `NSFD_FOR_CHILDREN` from <linux/nsfd.h>.\npub const NSFD_FOR_CHILDREN: libc::c_ulong = {for_children};\n"
+            "/// `__NR_nsfd` from <asm-generic/unistd.h> (patch 0001).\n\
+             pub const SYS_NSFD: libc::c_long = {nr};\n\
+             /// `NSFD_FOR_CHILDREN` from <linux/nsfd.h> (patch 0001).\n\
+             pub const NSFD_FOR_CHILDREN: libc::c_ulong = {};\n",
+            for_children.trim_end_matches("UL")
         ),
     )
     .unwrap();

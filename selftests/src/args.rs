@@ -3,7 +3,7 @@
 use crate::child;
 use crate::common::*;
 use crate::ktap::{check, Cases, Outcome};
-use nsfd::*;
+use crate::sys::*;
 use std::io;
 
 pub(crate) fn argument_errors(c: &mut Cases) {

@@ -2,7 +2,7 @@
 
 use crate::child;
 use crate::ktap::Outcome;
-use nsfd::*;
+use crate::sys::*;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -94,7 +94,7 @@ pub(crate) fn fs_count(name: &str) -> Result<u64, Outcome> {
 }
 
 pub(crate) fn mount_bind(src: &str, dst: &str) -> Result<(), String> {
-    nsfd::mount_bind(src, dst).map_err(|e| format!("mount --bind {src} {dst}: {e}"))
+    crate::sys::mount_bind(src, dst).map_err(|e| format!("mount --bind {src} {dst}: {e}"))
 }
 
 pub(crate) fn umount(path: &str) -> Result<(), String> {

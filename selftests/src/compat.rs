@@ -3,14 +3,14 @@
 use crate::child;
 use crate::common::*;
 use crate::ktap::{Cases, Outcome};
-use nsfd::*;
+use crate::sys::*;
 use std::os::fd::AsRawFd;
 
 /// The i386 entry points (`int $0x80`), which a 64-bit process can reach too.
 pub(crate) fn compat_entries(c: &mut Cases) {
     c.case("compat_i386_nsfd_and_setns", move || {
         // Without i386 emulation int $0x80 kills the caller: probe in a child.
-        if child::run(|| Ok(compat::setns(-1, 0).to_string())).is_err() {
+        if child::run(|| Ok(i386::setns(-1, 0).to_string())).is_err() {
             return Err(Outcome::Skip(
                 "no i386 emulation in this kernel (CONFIG_IA32_EMULATION)".into(),
             ));
@@ -23,19 +23,19 @@ pub(crate) fn compat_entries(c: &mut Cases) {
                     Err(format!("i386 {what}: {got}, want -{}", errno_name(errno)))
                 }
             };
-            want("setns(-1, 0)", compat::setns(-1, 0), libc::EBADF)?;
-            want("nsfd(0, 0)", compat::nsfd(0, 0), libc::EINVAL)?;
+            want("setns(-1, 0)", i386::setns(-1, 0), libc::EBADF)?;
+            want("nsfd(0, 0)", i386::nsfd(0, 0), libc::EINVAL)?;
             want(
                 "nsfd(-1, NET)",
-                compat::nsfd(-1, libc::CLONE_NEWNET as u32),
+                i386::nsfd(-1, libc::CLONE_NEWNET as u32),
                 libc::EINVAL,
             )?;
-            let fd = compat::nsfd(0, libc::CLONE_NEWUTS as u32);
+            let fd = i386::nsfd(0, libc::CLONE_NEWUTS as u32);
             if fd < 0 {
                 return Err(format!("i386 nsfd(0, UTS): {}", errno_name(-fd)));
             }
             let h = own(fd).map_err(|e| format!("{e}"))?;
-            let ty = compat::ioctl(fd, ioctl::NS_GET_NSTYPE as u32);
+            let ty = i386::ioctl(fd, ioctl::NS_GET_NSTYPE as u32);
             if ty != libc::CLONE_NEWUTS {
                 return Err(format!("i386 ioctl(NS_GET_NSTYPE): {ty}"));
             }
@@ -50,10 +50,10 @@ pub(crate) fn compat_entries(c: &mut Cases) {
             }
             want(
                 "setns(handle, NET)",
-                compat::setns(h.as_raw_fd(), libc::CLONE_NEWNET),
+                i386::setns(h.as_raw_fd(), libc::CLONE_NEWNET),
                 libc::EINVAL,
             )?;
-            let r = compat::setns(h.as_raw_fd(), libc::CLONE_NEWUTS);
+            let r = i386::setns(h.as_raw_fd(), libc::CLONE_NEWUTS);
             if r != 0 || own_ino("uts") != before {
                 return Err(format!(
                     "i386 setns(handle, UTS): {r}, back in {}",

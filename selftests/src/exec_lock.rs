@@ -10,7 +10,7 @@
 //! was made with the old credentials and the namespace taken with the new.
 
 use crate::child;
-use nsfd::*;
+use crate::sys::*;
 use std::ffi::CString;
 use std::os::fd::AsRawFd;
 

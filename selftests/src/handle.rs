@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use crate::ktap::{check, Cases, Outcome};
-use nsfd::*;
+use crate::sys::*;
 use std::os::fd::AsRawFd;
 
 pub(crate) fn handle_rules(c: &mut Cases) {

@@ -5,7 +5,7 @@ use crate::child::Holder;
 use crate::common::mount_bind;
 use crate::common::*;
 use crate::ktap::{check, Cases};
-use nsfd::*;
+use crate::sys::*;
 use std::io;
 use std::os::fd::AsRawFd;
 

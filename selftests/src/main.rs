@@ -14,8 +14,9 @@ mod mounts;
 mod parity;
 mod permissions;
 mod setns;
+mod sys;
 
-use nsfd::*;
+use crate::sys::*;
 
 fn main() {
     if std::env::args().nth(1).as_deref() == Some(exec_lock::HELPER_ARG) {

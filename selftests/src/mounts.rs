@@ -4,7 +4,7 @@ use crate::child::Holder;
 use crate::common::mount_bind;
 use crate::common::*;
 use crate::ktap::Cases;
-use nsfd::*;
+use crate::sys::*;
 use std::io;
 use std::os::fd::AsRawFd;
 
@@ -42,8 +42,8 @@ pub(crate) fn mount_ns_rules(c: &mut Cases) {
             for (pid, proc_path) in [(0, "/proc/self/ns/mnt"), (1, "/proc/1/ns/mnt")] {
                 let h =
                     nsfd(pid, libc::CLONE_NEWNS as _).map_err(|e| format!("nsfd({pid}): {e}"))?;
-                let a = nsfd::mount_bind(&format!("/proc/self/fd/{}", h.as_raw_fd()), path);
-                let b = nsfd::mount_bind(proc_path, path);
+                let a = crate::sys::mount_bind(&format!("/proc/self/fd/{}", h.as_raw_fd()), path);
+                let b = crate::sys::mount_bind(proc_path, path);
                 if !(matches!(&a, Err(e) if errno_of(e) == libc::EINVAL)
                     && matches!(&b, Err(e) if errno_of(e) == libc::EINVAL))
                 {

@@ -6,7 +6,7 @@
 use crate::child::Holder;
 use crate::common::{expect_errno, fail, ok};
 use crate::ktap::{check, Cases, Outcome};
-use nsfd::*;
+use crate::sys::*;
 use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

@@ -5,7 +5,7 @@ use crate::child;
 use crate::common::*;
 use crate::ktap::Cases;
 use crate::setns::*;
-use nsfd::*;
+use crate::sys::*;
 
 pub(crate) fn permissions(c: &mut Cases) {
     // For each caller, nsfd(pid, type) must give what open(/proc/pid/ns/type) gives.

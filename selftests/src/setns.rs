@@ -3,7 +3,7 @@
 use crate::child::{self, Holder};
 use crate::common::*;
 use crate::ktap::{check, Cases, Outcome, Reporter};
-use nsfd::*;
+use crate::sys::*;
 use std::io;
 use std::os::fd::AsRawFd;
 

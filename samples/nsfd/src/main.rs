@@ -1,369 +1,209 @@
-//! nsfd: take, hold, show and enter namespace handles from a shell.
+//! nsfd: name, pin and enter namespaces through nsfd(2) handles, from a
+//! shell, with util-linux's conventions (nsenter's options, lsns's output).
 
-use nsfd::{errno_name, errno_of, ioctl, NsType};
-use std::ffi::CString;
-use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+mod cli;
+mod error;
+mod exec;
+mod list;
+mod names;
+
+use cli::{Cli, Cmd, Parsed, UsageError};
+use error::{fail, Failure};
+use exec::{own_inode, Creds};
+use names::{check_name, is_path, no_such_name, open_operand, open_typed, Pins, RunDir};
+use nsfd::{NsHandle, NsType, ALL_TYPES};
+use std::path::Path;
 use std::process::exit;
 
-const USAGE: &str = "\
-Usage:
-  nsfd hold --pid PID --type TYPE PATH
-  nsfd exec [--pid PID --type TYPE]... [--path PATH]... -- CMD [ARG...]
-  nsfd fd --pid PID --type TYPE [--fd N] -- CMD [ARG...]
-  nsfd show PATH | --fd N
-  nsfd release PATH
-  nsfd --help
-
-Namespace handles from nsfd(2): a file descriptor that names one namespace
-of a task and keeps it alive for as long as it, a reopened copy or a bind
-mount of it exists.
-
-Commands:
-  hold     Take a handle to a namespace of PID and bind-mount it at PATH
-           (creating an empty file there if needed). The namespace then
-           outlives every process in it. Undo with 'nsfd release PATH'.
-  exec     Join namespaces, then run CMD. Each --pid/--type pair names one
-           namespace through a new handle; each --path opens a held handle,
-           a bind mount or a /proc/PID/ns file. A user namespace is joined
-           first, the others in the order given. When a pid namespace is
-           joined CMD runs as a child, so that it is in it; nsfd then exits
-           with CMD's status.
-  fd       Run CMD with a handle as inherited descriptor N (default 3), so
-           that a shell can do 'mount --bind /proc/self/fd/N PATH' itself.
-  show     Print a handle's type, inode number, 64-bit id, owning user
-           namespace (inode number) and owner uid (of the user namespace
-           itself or of its owner).
-  release  Unmount a handle held at PATH, and remove the file if 'hold'
-           created it.
-
-Options:
-  --pid PID    A task in the caller's pid namespace; 0 is nsfd itself.
-  --type TYPE  mnt, uts, ipc, net, pid, user, cgroup, time, or
-               pid_for_children, time_for_children ('mount' and 'network'
-               are accepted too).
-  --path PATH  A file naming a namespace (exec only).
-  --fd N       A descriptor number.
-
-Exit status:
-  0  success
-  1  an operation failed; the message names the system call and errno
-  2  usage error
-";
-
-/// A failed operation: exit status 1, message names the call and errno.
-struct Failure(String);
-
-fn sys_fail(call: String, e: io::Error) -> Failure {
-    let errno = errno_of(&e);
-    Failure(format!("{call}: {} ({e})", errno_name(errno)))
+/// A handle to namespace `ty` of `pid` (0: nsfd itself).
+fn open_task(pid: libc::pid_t, ty: NsType) -> Result<NsHandle, Failure> {
+    NsHandle::open(pid, ty).map_err(|e| {
+        fail(
+            format!(
+                "cannot get a handle to the {} namespace of pid {pid}",
+                ty.name
+            ),
+            e,
+        )
+    })
 }
 
-fn usage_error(msg: &str) -> ! {
-    eprintln!("nsfd: {msg}\nTry 'nsfd --help'.");
-    exit(2)
-}
-
-/// One namespace to name: by task and type, or by path.
-enum Source {
-    Task(libc::pid_t, NsType),
-    Path(String),
-}
-
-struct Args {
-    sources: Vec<Source>,
-    fd: Option<i32>,
-    rest: Vec<String>,
-}
-
-fn parse(args: &[String], allow_path_opt: bool) -> Args {
-    let mut out = Args {
-        sources: vec![],
-        fd: None,
-        rest: vec![],
-    };
-    let mut pid: Option<libc::pid_t> = None;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        let val = || {
-            args.get(i + 1)
-                .cloned()
-                .unwrap_or_else(|| usage_error(&format!("{a} needs a value")))
-        };
-        match a {
-            "--pid" => {
-                let v = val();
-                pid = Some(
-                    v.parse()
-                        .unwrap_or_else(|_| usage_error(&format!("bad pid {v:?}"))),
-                );
-                i += 2;
+/// The namespaces the type options and -a name: `=FILE`, or the target's.
+fn handles_of_options(run: &RunDir, cli: &Cli) -> Result<Vec<NsHandle>, Failure> {
+    let target = cli.target.unwrap_or(0);
+    let mut out = vec![];
+    for ta in &cli.types {
+        out.push(match &ta.file {
+            Some(f) => open_typed(run, ta.ty, f)?,
+            None => {
+                let ty = match ta.ty.for_children() {
+                    Some(c) if cli.for_children => c,
+                    _ => ta.ty,
+                };
+                open_task(target, ty)?
             }
-            "--type" => {
-                let v = val();
-                let t = NsType::by_name(&v)
-                    .unwrap_or_else(|| usage_error(&format!("unknown namespace type {v:?}")));
-                let p = pid
-                    .take()
-                    .unwrap_or_else(|| usage_error("--type needs a --pid before it"));
-                out.sources.push(Source::Task(p, t));
-                i += 2;
+        });
+    }
+    if cli.all {
+        for t in ALL_TYPES {
+            if cli.types.iter().any(|a| a.ty.flag == t.flag) {
+                continue;
             }
-            "--path" if allow_path_opt => {
-                out.sources.push(Source::Path(val()));
-                i += 2;
-            }
-            "--fd" => {
-                let v = val();
-                out.fd = Some(
-                    v.parse()
-                        .ok()
-                        .filter(|n: &i32| *n >= 0)
-                        .unwrap_or_else(|| usage_error(&format!("bad fd {v:?}"))),
-                );
-                i += 2;
-            }
-            "--" => {
-                out.rest = args[i + 1..].to_vec();
-                break;
-            }
-            _ if a.starts_with("--") => usage_error(&format!("unknown option {a}")),
-            _ => {
-                out.rest.push(a.to_string());
-                i += 1;
+            let h = open_task(target, t)?;
+            if h.inode().ok() != own_inode(t) {
+                out.push(h);
             }
         }
     }
-    if pid.is_some() {
-        usage_error("--pid needs a --type after it");
-    }
-    out
+    Ok(out)
 }
 
-fn open_source(s: &Source) -> Result<OwnedFd, Failure> {
-    match s {
-        Source::Task(pid, t) => nsfd::nsfd(*pid, t.nstype())
-            .map_err(|e| sys_fail(format!("nsfd(pid={pid}, type={})", t.name), e)),
-        Source::Path(p) => nsfd::open_ro(p).map_err(|e| sys_fail(format!("open({p})"), e)),
-    }
-}
-
-fn one_task_source(a: &Args, cmd: &str) -> (libc::pid_t, NsType) {
-    match a.sources.as_slice() {
-        [Source::Task(p, t)] => (*p, *t),
-        _ => usage_error(&format!("{cmd} needs exactly one --pid PID --type TYPE")),
-    }
-}
-
-/// Marks of files that 'hold' created, so that 'release' removes only those.
-fn created_mark(path: &str) -> String {
-    let abs = std::fs::canonicalize(path)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or(path.to_string());
-    format!("/run/nsfd/created{}", abs.replace('/', "%"))
-}
-
-fn hold(args: &[String]) -> Result<(), Failure> {
-    let a = parse(args, false);
-    let (pid, t) = one_task_source(&a, "hold");
-    let [path] = a.rest.as_slice() else {
-        usage_error("hold needs one PATH")
-    };
-    let h = open_source(&Source::Task(pid, t))?;
-    let created = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
-        Ok(_) => true,
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
-        Err(e) => return Err(sys_fail(format!("open({path}, O_CREAT|O_EXCL)"), e)),
-    };
-    let src = format!("/proc/self/fd/{}", h.as_raw_fd());
-    if let Err(e) = nsfd::mount_bind(&src, path) {
-        if created {
-            let _ = std::fs::remove_file(path);
-        }
-        return Err(sys_fail(format!("mount({src}, {path}, MS_BIND)"), e));
-    }
-    if created {
-        let mark = created_mark(path);
-        let _ = std::fs::create_dir_all("/run/nsfd");
-        std::fs::write(&mark, path).map_err(|e| sys_fail(format!("write({mark})"), e))?;
-    }
-    Ok(())
-}
-
-fn release(args: &[String]) -> Result<(), Failure> {
-    let a = parse(args, false);
-    let [path] = a.rest.as_slice() else {
-        usage_error("release needs one PATH")
-    };
-    if !a.sources.is_empty() || a.fd.is_some() {
-        usage_error("release takes only a PATH");
-    }
-    let mark = created_mark(path);
-    let c = CString::new(path.as_str()).map_err(|_| Failure("bad path".into()))?;
-    // SAFETY: valid C string.
-    if unsafe { libc::umount2(c.as_ptr(), 0) } < 0 {
-        return Err(sys_fail(
-            format!("umount2({path})"),
-            io::Error::last_os_error(),
-        ));
-    }
-    if std::fs::remove_file(&mark).is_ok() {
-        std::fs::remove_file(path).map_err(|e| sys_fail(format!("unlink({path})"), e))?;
-    }
-    Ok(())
-}
-
-fn exec_cmd(cmd: &[String]) -> Failure {
-    use std::os::unix::process::CommandExt;
-    let err = std::process::Command::new(&cmd[0]).args(&cmd[1..]).exec();
-    Failure(format!(
-        "execvp({}): {} ({err})",
-        cmd[0],
-        errno_name(errno_of(&err))
+fn nothing_to(what: &str, cli: &Cli) -> Failure {
+    Failure::new(format!(
+        "nothing to {what}: every namespace of pid {} is nsfd's own",
+        cli.target.unwrap_or(0)
     ))
 }
 
-fn exec(args: &[String]) -> Result<(), Failure> {
-    let a = parse(args, true);
-    if a.rest.is_empty() {
-        usage_error("exec needs -- CMD");
+/// `nsfd add`: pin every namespace under NAME (one directory per type), or
+/// one at PATH; all or nothing.
+fn add(cli: &Cli) -> Result<(), Failure> {
+    let run = RunDir::find();
+    let handles = handles_of_options(&run, cli)?;
+    if handles.is_empty() {
+        return Err(nothing_to("add", cli));
     }
-    if a.sources.is_empty() {
-        usage_error("exec needs at least one --pid/--type or --path");
-    }
-    // Take every handle first: later setns() calls change what pids and paths mean.
-    let mut handles = Vec::new();
-    for s in &a.sources {
-        let h = open_source(s)?;
-        let t = nsfd::ns_ioctl(&h, ioctl::NS_GET_NSTYPE, 0)
-            .map_err(|e| sys_fail("ioctl(NS_GET_NSTYPE)".into(), e))?;
-        handles.push((t, h));
-    }
-    // The user namespace first: it gives the capabilities to join the others.
-    handles.sort_by_key(|(t, _)| *t != libc::CLONE_NEWUSER);
-    let mut joined_pid = false;
-    for (t, h) in &handles {
-        let name = NsType::by_flag(*t).map(|t| t.name).unwrap_or("?");
-        nsfd::setns(h, *t).map_err(|e| sys_fail(format!("setns(type={name})"), e))?;
-        joined_pid |= *t == libc::CLONE_NEWPID;
-    }
-    drop(handles);
-    if !joined_pid {
-        return Err(exec_cmd(&a.rest));
-    }
-    // A pid namespace applies to children only.
-    let mut child = std::process::Command::new(&a.rest[0])
-        .args(&a.rest[1..])
-        .spawn()
-        .map_err(|e| sys_fail(format!("fork+exec({})", a.rest[0]), e))?;
-    let status = child.wait().map_err(|e| sys_fail("waitpid".into(), e))?;
-    exit(
-        status
-            .code()
-            .unwrap_or(128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)),
-    );
-}
-
-fn fd(args: &[String]) -> Result<(), Failure> {
-    let a = parse(args, false);
-    let (pid, t) = one_task_source(&a, "fd");
-    if a.rest.is_empty() {
-        usage_error("fd needs -- CMD");
-    }
-    let n = a.fd.unwrap_or(3);
-    let h = open_source(&Source::Task(pid, t))?;
-    let raw = h.into_raw_fd();
-    // SAFETY: dup2 on our descriptor; the copy at `n` is not close-on-exec.
-    if raw != n && unsafe { libc::dup2(raw, n) } < 0 {
-        return Err(sys_fail(
-            format!("dup2({raw}, {n})"),
-            io::Error::last_os_error(),
-        ));
-    }
-    if raw == n {
-        // SAFETY: clear close-on-exec on our own descriptor.
-        unsafe { libc::fcntl(n, libc::F_SETFD, 0) };
-    }
-    Err(exec_cmd(&a.rest))
-}
-
-fn show(args: &[String]) -> Result<(), Failure> {
-    let a = parse(args, false);
-    let h = match (a.fd, a.rest.as_slice()) {
-        (Some(n), []) => {
-            // SAFETY: borrow the caller's descriptor for the duration; forget it afterwards.
-            let f = unsafe { OwnedFd::from_raw_fd(n) };
-            let r = show_fd(&f);
-            let _ = f.into_raw_fd();
-            return r;
-        }
-        (None, [p]) => nsfd::open_ro(p).map_err(|e| sys_fail(format!("open({p})"), e))?,
-        _ => usage_error("show needs PATH or --fd N"),
-    };
-    show_fd(&h)
-}
-
-fn show_fd(h: &OwnedFd) -> Result<(), Failure> {
-    let st = nsfd::fstat(h).map_err(|e| sys_fail("fstat".into(), e))?;
-    let t = nsfd::ns_ioctl(h, ioctl::NS_GET_NSTYPE, 0)
-        .map_err(|e| sys_fail("ioctl(NS_GET_NSTYPE)".into(), e))?;
-    let id = nsfd::ns_id(h).map_err(|e| sys_fail("ioctl(NS_GET_ID)".into(), e))?;
-    println!(
-        "type: {}",
-        NsType::by_flag(t).map(|t| t.name).unwrap_or("?")
-    );
-    println!("inode: {}", st.st_ino);
-    println!("id: {id}");
-    match nsfd::ns_ioctl_fd(h, ioctl::NS_GET_USERNS) {
-        Ok(u) => {
-            let ust = nsfd::fstat(&u).map_err(|e| sys_fail("fstat(userns)".into(), e))?;
-            println!("userns: {}", ust.st_ino);
-        }
-        Err(e) => println!(
-            "userns: - (ioctl(NS_GET_USERNS): {})",
-            errno_name(errno_of(&e))
-        ),
-    }
-    let owner = if t == libc::CLONE_NEWUSER {
-        Ok(h.try_clone().map_err(|e| sys_fail("dup".into(), e))?)
+    let target = &cli.names[0];
+    let mut pins = Pins::default();
+    if is_path(target) {
+        let [h] = handles.as_slice() else {
+            return Err(Failure::new(
+                "a PATH pins one namespace; use a NAME for several",
+            ));
+        };
+        pins.pin(h, Path::new(target), false)?;
     } else {
-        nsfd::ns_ioctl_fd(h, ioctl::NS_GET_USERNS)
-    };
-    match owner.and_then(|u| nsfd::ns_owner_uid(&u)) {
-        Ok(uid) => println!("owner_uid: {uid}"),
-        Err(e) => println!(
-            "owner_uid: - (ioctl(NS_GET_OWNER_UID): {})",
-            errno_name(errno_of(&e))
-        ),
+        check_name(target)?;
+        let _lock = run.lock()?;
+        for h in &handles {
+            let dir = names::prepare_type_dir(&run, h.ns_type())?;
+            pins.pin(h, &dir.join(target), true)?;
+        }
     }
+    pins.keep();
     Ok(())
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, rest) = match args.split_first() {
-        Some((c, r)) => (c.as_str(), r),
-        None => usage_error("no command"),
+/// `nsfd del`: every operand is tried; the last failure is the status.
+fn del(cli: &Cli) -> Result<(), Failure> {
+    let run = RunDir::find();
+    let types: Vec<NsType> = cli.types.iter().map(|t| t.ty).collect();
+    let _lock = match cli.names.iter().all(|n| is_path(n)) {
+        true => None,
+        false => Some(run.lock()?),
     };
-    let r = match cmd {
-        "-h" | "--help" | "help" => {
-            print!("{USAGE}");
-            return;
+    let mut failed: Option<Failure> = None;
+    for arg in &cli.names {
+        let r = if is_path(arg) {
+            names::unpin(Path::new(arg), false)
+        } else {
+            check_name(arg).and_then(|()| {
+                let found = run.existing(arg, &types);
+                if found.is_empty() {
+                    return Err(no_such_name(arg));
+                }
+                found.iter().try_for_each(|(_, p)| names::unpin(p, true))
+            })
+        };
+        if let Err(f) = r {
+            if let Some(prev) = failed.replace(f) {
+                eprintln!("nsfd: {}", prev.msg);
+            }
         }
-        "hold" => hold(rest),
-        "exec" => exec(rest),
-        "fd" => fd(rest),
-        "show" => show(rest),
-        "release" => release(rest),
-        other => usage_error(&format!("unknown command {other:?}")),
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// `nsfd exec`: every namespace of the operands and options, then CMD.
+fn exec(cli: &Cli) -> Result<(), Failure> {
+    let run = RunDir::find();
+    let mut handles = vec![];
+    for arg in &cli.names {
+        handles.extend(open_operand(&run, arg)?);
+    }
+    handles.extend(handles_of_options(&run, cli)?);
+    if handles.is_empty() {
+        return Err(nothing_to("enter", cli));
+    }
+    let creds = Creds {
+        uid: cli.uid,
+        gid: cli.gid,
+        preserve: cli.preserve_cred,
     };
-    if let Err(Failure(msg)) = r {
-        eprintln!("nsfd: {msg}");
-        exit(1);
+    let fork = exec::join(handles, &creds)?;
+    Err(exec::run(&cli.command, fork))
+}
+
+/// `nsfd show`: one namespace, by operand or by option.
+fn show(cli: &Cli) -> Result<(), Failure> {
+    let run = RunDir::find();
+    let h = match cli.names.first() {
+        Some(arg) if is_path(arg) => names::open_path(Path::new(arg))?,
+        Some(arg) => {
+            check_name(arg)?;
+            let types: Vec<NsType> = cli.types.iter().map(|t| t.ty).collect();
+            match run.existing(arg, &types).as_slice() {
+                [] => return Err(no_such_name(arg)),
+                [(_, p)] => names::open_path(p)?,
+                several => {
+                    let t: Vec<&str> = several.iter().map(|(t, _)| t.name).collect();
+                    return Err(Failure::new(format!(
+                        "{} names {} namespaces ({}): choose one with its type option",
+                        arg.to_string_lossy(),
+                        t.len(),
+                        t.join(", ")
+                    )));
+                }
+            }
+        }
+        None => handles_of_options(&run, cli)?.remove(0),
+    };
+    list::show(&h, cli.json)
+}
+
+fn dispatch(cli: &Cli) -> Result<(), Failure> {
+    match cli.cmd {
+        Cmd::Add => add(cli),
+        Cmd::Del => del(cli),
+        Cmd::Exec => exec(cli),
+        Cmd::Fd => {
+            let run = RunDir::find();
+            let h = handles_of_options(&run, cli)?.remove(0);
+            Err(exec::run_with_fd(h, cli.fd.unwrap_or(3), &cli.command))
+        }
+        Cmd::List => list::list(
+            &RunDir::find(),
+            cli.output.as_deref(),
+            cli.json,
+            !cli.noheadings,
+        ),
+        Cmd::Show => show(cli),
+    }
+}
+
+fn main() {
+    match cli::parse(std::env::args_os().skip(1)) {
+        Err(UsageError(m)) => {
+            eprintln!("nsfd: {m}\nTry 'nsfd --help' for more information.");
+            exit(1)
+        }
+        Ok(Parsed::Help) => print!("{}", cli::help()),
+        Ok(Parsed::Version) => println!("nsfd from nsfd {}", env!("CARGO_PKG_VERSION")),
+        Ok(Parsed::Run(c)) => {
+            if let Err(f) = dispatch(&c) {
+                eprintln!("nsfd: {}", f.msg);
+                exit(f.status)
+            }
+        }
     }
 }

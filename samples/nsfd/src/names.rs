@@ -1,0 +1,242 @@
+//! Names: where pinned namespaces live, and pinning and unpinning them.
+//!
+//! A network namespace named NAME is `RUN/netns/NAME`, as iproute2 keeps it,
+//! so that `ip netns` and nsfd see each other's names; any other type is
+//! `RUN/nsfd/TYPE/NAME`. RUN is `/run`, or for a caller that cannot write
+//! there (an unprivileged user, also inside `unshare -Urm`) `$XDG_RUNTIME_DIR`;
+//! `$NSFD_RUNDIR` overrides both.
+
+use crate::error::{fail, Failure};
+use nsfd::{NsHandle, NsType, ALL_TYPES};
+use rustix::fs::{Access, AtFlags, FlockOperation, Mode, OFlags, CWD};
+use rustix::io::Errno;
+use rustix::mount::{MountPropagationFlags, UnmountFlags};
+use std::ffi::OsStr;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// The root of the name tree.
+pub struct RunDir(pub PathBuf);
+
+impl RunDir {
+    /// `$NSFD_RUNDIR`; else `/run` if the caller can write there; else
+    /// `$XDG_RUNTIME_DIR` if set; else `/run` (creating names there then
+    /// fails with the reason).
+    pub fn find() -> RunDir {
+        if let Some(d) = std::env::var_os("NSFD_RUNDIR") {
+            return RunDir(d.into());
+        }
+        let writable =
+            |d: &str| rustix::fs::accessat(CWD, d, Access::WRITE_OK, AtFlags::EACCESS).is_ok();
+        match std::env::var_os("XDG_RUNTIME_DIR") {
+            Some(d) if !writable("/run") && !d.is_empty() => RunDir(d.into()),
+            _ => RunDir("/run".into()),
+        }
+    }
+
+    /// The directory of names of one type (a for-children type: its own).
+    pub fn type_dir(&self, ty: NsType) -> PathBuf {
+        match ty.link_name() {
+            "net" => self.0.join("netns"),
+            t => self.0.join("nsfd").join(t),
+        }
+    }
+
+    /// The type whose names live in `dir`, if any.
+    pub fn type_of_dir(&self, dir: &Path) -> Option<NsType> {
+        ALL_TYPES.into_iter().find(|t| self.type_dir(*t) == dir)
+    }
+
+    /// Where `name` of type `ty` is pinned.
+    pub fn name_path(&self, ty: NsType, name: &OsStr) -> PathBuf {
+        self.type_dir(ty).join(name)
+    }
+
+    /// Every pinned file called `name`, among `types` (all when empty).
+    pub fn existing(&self, name: &OsStr, types: &[NsType]) -> Vec<(NsType, PathBuf)> {
+        ALL_TYPES
+            .into_iter()
+            .filter(|t| types.is_empty() || types.iter().any(|u| u.flag == t.flag))
+            .map(|t| (t, self.name_path(t, name)))
+            .filter(|(_, p)| p.symlink_metadata().is_ok())
+            .collect()
+    }
+
+    /// Takes the lock that serialises changes to the name tree.
+    pub fn lock(&self) -> Result<OwnedFd, Failure> {
+        let dir = self.0.join("nsfd");
+        mkdir_p(&dir)?;
+        let path = dir.join(".lock");
+        let fd = rustix::fs::open(
+            &path,
+            OFlags::RDWR | OFlags::CREATE | OFlags::CLOEXEC,
+            Mode::from_bits_truncate(0o600),
+        )
+        .map_err(|e| fail(format!("cannot open {}", path.display()), e))?;
+        rustix::fs::flock(&fd, FlockOperation::LockExclusive)
+            .map_err(|e| fail(format!("cannot lock {}", path.display()), e))?;
+        Ok(fd)
+    }
+}
+
+/// An operand with a '/' is a path; anything else is a name.
+pub fn is_path(arg: &OsStr) -> bool {
+    arg.as_bytes().contains(&b'/')
+}
+
+/// A name is a plain file name: not empty, not "." or "..".
+pub fn check_name(name: &OsStr) -> Result<(), Failure> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(Failure::new(format!(
+            "invalid name '{}'",
+            name.to_string_lossy()
+        )));
+    }
+    Ok(())
+}
+
+fn mkdir_p(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create {}", dir.display()), e))
+}
+
+/// Makes `dir` a mount point with the given propagation, as iproute2 makes
+/// /run/netns shared: a bind mount of itself when it is not one yet.
+fn make_mount_point(dir: &Path, propagation: MountPropagationFlags) -> Result<(), Failure> {
+    let what = |e| fail(format!("cannot make {} a mount point", dir.display()), e);
+    match rustix::mount::mount_change(dir, propagation | MountPropagationFlags::REC) {
+        Err(Errno::INVAL) => {
+            rustix::mount::mount_bind_recursive(dir, dir).map_err(what)?;
+            rustix::mount::mount_change(dir, propagation | MountPropagationFlags::REC).map_err(what)
+        }
+        r => r.map_err(what),
+    }
+}
+
+/// Prepares the directory of names of `ty`: shared, so that an unmount there
+/// reaches the copies in mount namespaces made since (as for `ip netns`);
+/// for mount namespaces private, since the kernel refuses to pin one on a
+/// shared mount.
+pub fn prepare_type_dir(run: &RunDir, ty: NsType) -> Result<PathBuf, Failure> {
+    let dir = run.type_dir(ty);
+    mkdir_p(&dir)?;
+    let propagation = if ty.flag == libc::CLONE_NEWNS {
+        MountPropagationFlags::PRIVATE
+    } else {
+        MountPropagationFlags::SHARED
+    };
+    make_mount_point(&dir, propagation)?;
+    Ok(dir)
+}
+
+/// Pins made so far by one command; dropped without `keep()`, they are undone.
+#[derive(Default)]
+pub struct Pins(Vec<(PathBuf, bool)>);
+
+impl Pins {
+    /// Pins `h` at `path`, creating the file (`exclusive`: it must not exist).
+    pub fn pin(&mut self, h: &NsHandle, path: &Path, exclusive: bool) -> Result<(), Failure> {
+        let mut flags = OFlags::RDONLY | OFlags::CREATE | OFlags::CLOEXEC;
+        if exclusive {
+            flags |= OFlags::EXCL;
+        }
+        let existed = path.symlink_metadata().is_ok();
+        rustix::fs::open(path, flags, Mode::empty())
+            .map_err(|e| fail(format!("cannot create {}", path.display()), e))?;
+        if let Err(e) = h.bind_mount(path) {
+            if !existed {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(fail(
+                format!("cannot bind-mount the handle on {}", path.display()),
+                e,
+            ));
+        }
+        self.0.push((path.to_owned(), !existed));
+        Ok(())
+    }
+
+    /// The pins stay.
+    pub fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for Pins {
+    fn drop(&mut self) {
+        for (path, created) in self.0.drain(..).rev() {
+            let _ = rustix::mount::unmount(&path, UnmountFlags::DETACH);
+            if created {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+/// Unpins `path`: unmounts it with MNT_DETACH (so that a process that has it
+/// open does not make it EBUSY) and removes the file. A name whose file is
+/// no longer mounted is removed all the same, as `ip netns del` does.
+pub fn unpin(path: &Path, is_name: bool) -> Result<(), Failure> {
+    match rustix::mount::unmount(path, UnmountFlags::DETACH) {
+        Ok(()) => {}
+        Err(Errno::INVAL) if is_name => {}
+        Err(Errno::INVAL) => {
+            return Err(Failure::new(format!(
+                "{}: not a pinned namespace (not a mount point)",
+                path.display()
+            )))
+        }
+        Err(e) => return Err(fail(format!("cannot unmount {}", path.display()), e)),
+    }
+    std::fs::remove_file(path).map_err(|e| fail(format!("cannot remove {}", path.display()), e))
+}
+
+/// Opens a type option's FILE: a name of that type, or a path; it must name
+/// a namespace of that type.
+pub fn open_typed(run: &RunDir, ty: NsType, file: &OsStr) -> Result<NsHandle, Failure> {
+    let path = if is_path(file) {
+        PathBuf::from(file)
+    } else {
+        check_name(file)?;
+        run.name_path(ty, file)
+    };
+    let h = open_path(&path)?;
+    if h.ns_type().flag != ty.flag {
+        return Err(Failure::new(format!(
+            "{}: a {} namespace, not {}",
+            path.display(),
+            h.ns_type().name,
+            ty.link_name()
+        )));
+    }
+    Ok(h)
+}
+
+/// Opens a file that must name a namespace.
+pub fn open_path(path: &Path) -> Result<NsHandle, Failure> {
+    NsHandle::open_path(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOTTY) => Failure::new(format!("{}: not a namespace file", path.display())),
+        _ => fail(format!("cannot open {}", path.display()), e),
+    })
+}
+
+/// The namespaces an operand names: every type pinned under a name, or the
+/// one a path names.
+pub fn open_operand(run: &RunDir, arg: &OsStr) -> Result<Vec<NsHandle>, Failure> {
+    if is_path(arg) {
+        return Ok(vec![open_path(Path::new(arg))?]);
+    }
+    check_name(arg)?;
+    let found = run.existing(arg, &[]);
+    if found.is_empty() {
+        return Err(no_such_name(arg));
+    }
+    found.iter().map(|(_, p)| open_path(p)).collect()
+}
+
+pub fn no_such_name(name: &OsStr) -> Failure {
+    Failure::new(format!(
+        "{}: no namespace of that name",
+        name.to_string_lossy()
+    ))
+}
