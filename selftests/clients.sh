@@ -7,7 +7,9 @@ set -u
 work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 # The project's KTAP writer; through the kselftest link, the repository's.
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
-ktap_begin clients 24
+# nsfd(1)'s EXAMPLES are cases of their own.
+man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
+ktap_begin clients $((46 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -39,21 +41,20 @@ wait_sleeping() {
 # The mount point for held mount namespaces must not propagate.
 mount --bind "$work" "$work" && mount --make-private "$work"
 
-# nsenter --TYPE=PATH on a handle held with 'nsfd hold' after its creator died:
+# nsenter --TYPE=PATH on a handle pinned with 'nsfd add' after its creator died:
 # inside, /proc/self/ns/TYPE must be the held namespace.
 for spec in "net:-n" "uts:-u" "ipc:-i" "mnt:-m" "user:-U" "cgroup:-C" "time:-T" "pid:-p"; do
 	t=${spec%%:*} flag=${spec#*:}
 	opt=$t
 	case $t in mnt) opt=mount ;; esac
 	name="nsenter_${t}_on_held_handle"
-	htype=$t
-	case $t in time | pid) htype=${t}_for_children ;; esac
+	children=
+	case $t in time | pid) children=--for-children ;; esac
 	if ! holder "$flag"; then
 		not_ok "$name" "unshare $flag failed"
 		continue
 	fi
-	touch "$work/$t"
-	if ! nsfd hold --pid "$HPID" --type "$htype" "$work/$t" >"$work/err" 2>&1; then
+	if ! nsfd add --target "$HPID" "$flag" $children "$work/$t" >"$work/err" 2>&1; then
 		not_ok "$name" "$(cat "$work/err")"
 		kill "$HPID"
 		continue
@@ -73,18 +74,14 @@ for spec in "net:-n" "uts:-u" "ipc:-i" "mnt:-m" "user:-U" "cgroup:-C" "time:-T" 
 		wait "$HPID" 2>/dev/null
 	fi
 	if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "inside: $got, held: $want"; fi
-	nsfd release "$work/$t" 2>/dev/null || umount "$work/$t"
+	nsfd del "$work/$t" 2>/dev/null || umount "$work/$t"
 done
 
 # A dummy link made in a network namespace survives every process in it,
-# through a handle held at /run/netns/NAME, and ip netns sees it.
-mkdir -p /run/netns
-# The oracle of the iproute2 cases below. Made first: its 'ip netns add' turns
-# /run/netns into a shared bind mount of itself, which would also copy a
-# handle mounted there before, and leave that copy behind at release.
-ip netns add nsfdoracle
+# through a handle pinned with 'nsfd add --net NAME', and ip netns sees it.
+ip netns add nsfdoracle # the oracle of the iproute2 cases below
 holder -n "ip link add nsfd0 type dummy"
-if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; then
+if nsfd add --target "$HPID" --net nsfdblue >"$work/err" 2>&1; then
 	kill "$HPID"
 	wait "$HPID" 2>/dev/null
 	check ip_netns_list_shows_held_handle sh -c 'ip netns list | grep -qw nsfdblue'
@@ -113,38 +110,38 @@ if nsfd hold --pid "$HPID" --type net /run/netns/nsfdblue >"$work/err" 2>&1; the
 		'ip link add nsfdm$i type dummy && ip link set nsfdm$i netns $ns && ip netns exec $ns ip link show nsfdm$i'
 	like_ip_netns_add ip_veth_peer_created_in_held_name \
 		'ip link add nsfdv$i type veth peer name nsfdp$i netns $ns && ip netns exec $ns ip link show nsfdp$i'
-	check nsfd_release_removes_file sh -c 'nsfd release /run/netns/nsfdblue && [ ! -e /run/netns/nsfdblue ]'
+	check nsfd_del_removes_name sh -c 'nsfd del nsfdblue && [ ! -e /run/netns/nsfdblue ] && ! ip netns list | grep -qw nsfdblue'
 else
 	for c in ip_netns_list_shows_held_handle ip_netns_exec_dummy_link_survives ip_netns_identify_names_handle \
 		ip_link_set_netns_into_held_name ip_veth_peer_created_in_held_name ip_netns_set_nsid_on_held_name \
-		nsfd_release_removes_file; do
-		not_ok "$c" "nsfd hold: $(cat "$work/err")"
+		nsfd_del_removes_name; do
+		not_ok "$c" "nsfd add: $(cat "$work/err")"
 	done
 	kill "$HPID"
 fi
 ip netns del nsfdoracle
 
-# unshare --net=FILE and nsfd hold side by side, on the same namespace.
+# unshare --net=FILE and nsfd add side by side, on the same namespace.
 touch "$work/unshare-net"
 if unshare --net="$work/unshare-net" true; then
 	nsenter --net="$work/unshare-net" sleep 600 &
 	UPID=$!
 	wait_sleeping "$UPID"
-	nsfd hold --pid "$UPID" --type net "$work/nsfd-net"
-	check unshare_and_nsfd_hold_same_namespace sh -c "[ \$(stat -L -c %d:%i $work/unshare-net) = \$(stat -L -c %d:%i $work/nsfd-net) ]"
+	nsfd add --target "$UPID" --net "$work/nsfd-net"
+	check unshare_and_nsfd_add_same_namespace sh -c "[ \$(stat -L -c %d:%i $work/unshare-net) = \$(stat -L -c %d:%i $work/nsfd-net) ]"
 	kill "$UPID"
 	wait "$UPID" 2>/dev/null
-	nsfd release "$work/nsfd-net"
+	nsfd del "$work/nsfd-net"
 	umount "$work/unshare-net"
 else
-	not_ok unshare_and_nsfd_hold_same_namespace "unshare --net=FILE failed"
+	not_ok unshare_and_nsfd_add_same_namespace "unshare --net=FILE failed"
 fi
 
 # lsns shows a held handle's path in its NSFS column (it reads nsfs bind
 # mounts from mountinfo); newer util-linux also lists a namespace that only a
 # handle keeps alive.
 holder -u
-nsfd hold --pid "$HPID" --type uts "$work/lsns-uts"
+nsfd add --target "$HPID" --uts "$work/lsns-uts"
 want=$(ino "$work/lsns-uts")
 if lsns -t uts -n -o NS,NSFS 2>&1 | grep -q "^ *$want .*$work/lsns-uts"; then
 	ok lsns_nsfs_column_shows_held_handle
@@ -161,30 +158,186 @@ elif lsns -t uts -n -o NS,NSFS 2>&1 | grep -q "^ *$want .*$work/lsns-uts"; then
 else
 	not_ok lsns_sees_handle_only_namespace "lsns: $(lsns -t uts -o NS,NSFS 2>&1 | tr '\n' ' ')"
 fi
-nsfd release "$work/lsns-uts"
+nsfd del "$work/lsns-uts"
 
 # The thread's shell flow: a shell gets the handle as fd 5, bind-mounts
 # /proc/self/fd/5 itself and exits; another process opens the path and joins.
 holder -u "hostname nsfd-shell"
 touch "$work/shell-uts"
-nsfd fd --pid "$HPID" --type uts --fd 5 -- sh -c "mount --bind /proc/self/fd/5 $work/shell-uts"
+nsfd fd --target "$HPID" --uts --fd 5 -- sh -c "mount --bind /proc/self/fd/5 $work/shell-uts"
 kill "$HPID"
 wait "$HPID" 2>/dev/null
 check rfc_shell_flow_other_process_joins sh -c "[ \"\$(nsenter --uts=$work/shell-uts hostname)\" = nsfd-shell ]"
 umount "$work/shell-uts"
 
-# nsfd exec joins through a path and pid/type pairs.
-holder "-U -u --map-root-user" "hostname nsfd-exec"
-check nsfd_exec_user_and_uts sh -c "[ \"\$(nsfd exec --pid $HPID --type uts --pid $HPID --type user -- hostname)\" = nsfd-exec ]"
+# ---- The nsfd tool: names, list, exec, del, credentials, exit statuses ----
+
+# The man page's EXAMPLES, run as printed. Lines "# CMD" run as root, "$ CMD"
+# as an unprivileged user with a login session's XDG_RUNTIME_DIR; the other
+# lines are what the command before them must print. One case per example.
+nsfd_bin=$(command -v nsfd)
+userdir=$(mktemp -d /tmp/nsfd-user.XXXXXX)
+chmod 755 "$userdir"
+mkdir -p "$userdir/bin" "$userdir/run"
+cp "$nsfd_bin" "$userdir/bin/nsfd"
+chown 65534:65534 "$userdir/run"
+chmod 700 "$userdir/run"
+as_user() { # as_user CMD...: uid/gid 65534, no groups, the tool on PATH
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env -i PATH="$userdir/bin:/usr/bin:/bin:/usr/sbin:/sbin" XDG_RUNTIME_DIR="$userdir/run" HOME=/ "$@"
+}
+ex=$userdir/ex # the unprivileged examples read their script from here
+mkdir -p "$ex"
+awk -v dir="$ex" '
+	/^\.SH / { ex = ($2 == "EXAMPLES") }
+	ex && /^\.EX$/ { n++; inside = 1; next }
+	ex && /^\.EE$/ { inside = 0; next }
+	ex && inside { print > (dir "/" n) }' "$man_page"
+for f in $(ls "$ex" | sort -n); do
+	sed -i 's/\\-/-/g; s/\\(aq/'"'"'/g; s/\\e/\\/g' "$ex/$f"
+	# The script prints a marker before each command; the expected transcript
+	# has the same markers before the lines the man page shows.
+	awk -v s="$ex/$f.sh" -v e="$ex/$f.want" '
+		/^[#$] / { n++; print "echo @@" n > s; print substr($0, 3) > s; print "@@" n > e; next }
+		{ print > e }' "$ex/$f"
+	chmod 644 "$ex/$f.sh"
+	prompt=$(head -c1 "$ex/$f")
+	name="man_nsfd1_example_$f"
+	if [ "$prompt" = '$' ]; then
+		as_user sh -e "$ex/$f.sh" >"$ex/$f.got" 2>"$ex/$f.err"
+	else
+		sh -e "$ex/$f.sh" >"$ex/$f.got" 2>"$ex/$f.err"
+	fi
+	st=$?
+	# Sections with shown output must match it; the others are not compared.
+	diffs=$(awk '
+		FNR == 1 { file++ }
+		/^@@[0-9]+$/ { sec = $0; next }
+		file == 1 { want[sec] = want[sec] $0 "\n"; shown[sec] = 1 }
+		file == 2 { got[sec] = got[sec] $0 "\n" }
+		END { for (s in shown) if (want[s] != got[s]) printf "command %s printed [%s], the page shows [%s]\n", substr(s, 3), got[s], want[s] }' \
+		"$ex/$f.want" "$ex/$f.got")
+	if [ "$st" = 0 ] && [ -z "$diffs" ]; then
+		ok "$name"
+	else
+		not_ok "$name" "exit $st: $(cat "$ex/$f.err") $diffs"
+	fi
+done
+
+# add and list: one name for two types of a task; the table and the JSON.
+holder "-u -i" "hostname nsfd-list"
+nsfd add --target "$HPID" --uts --ipc nsfdl
+uts_ino=$(ino /proc/$HPID/ns/uts)
+kill "$HPID"
+wait "$HPID" 2>/dev/null
+check nsfd_list_table_shows_name_type_ns_path sh -c \
+	"nsfd list | grep -Eq '^nsfdl +uts +$uts_ino /run/nsfd/uts/nsfdl\$' && nsfd list | grep -Eq '^nsfdl +ipc +[0-9]+ /run/nsfd/ipc/nsfdl\$'"
+check nsfd_list_json_is_lsns_style python3 -c "
+import json, subprocess
+doc = json.loads(subprocess.run(['nsfd', 'list', '-J', '-o', 'NAME,TYPE,NS,ID'], check=True, capture_output=True).stdout)
+rows = [r for r in doc['namespaces'] if r['name'] == 'nsfdl']
+assert sorted(r['type'] for r in rows) == ['ipc', 'uts'], rows
+assert [r['ns'] for r in rows if r['type'] == 'uts'] == [$uts_ino], rows
+assert all(list(r) == ['name', 'type', 'ns', 'id'] and r['id'] > 0 for r in rows), rows
+"
+check nsfd_exec_by_name_enters_every_type sh -c \
+	"[ \"\$(nsfd exec nsfdl -- sh -c 'hostname; stat -L -c %i /proc/self/ns/uts')\" = \"\$(printf 'nsfd-list\n$uts_ino')\" ]"
+check nsfd_exec_by_path sh -c "[ \"\$(nsfd exec /run/nsfd/uts/nsfdl -- hostname)\" = nsfd-list ]"
+check nsfd_exec_type_option_with_name sh -c "[ \"\$(nsfd exec --uts=nsfdl hostname)\" = nsfd-list ]"
+check nsfd_show_json_of_a_name_and_type python3 -c "
+import json, subprocess
+d = json.loads(subprocess.run(['nsfd', 'show', '-J', '--uts', 'nsfdl'], check=True, capture_output=True).stdout)
+assert d['type'] == 'uts' and d['ns'] == $uts_ino and d['owner_uid'] == 0 and d['id'] > 0, d
+"
+# A second add of the same name fails, and undoes the part it had done.
+holder "-u -n"
+if nsfd add --target "$HPID" --net --uts nsfdl >"$work/err" 2>&1; then
+	not_ok nsfd_add_existing_name_fails_and_undoes "add succeeded"
+elif [ -e /run/netns/nsfdl ] || ! grep -q "cannot create /run/nsfd/uts/nsfdl: File exists" "$work/err"; then
+	not_ok nsfd_add_existing_name_fails_and_undoes "$(cat "$work/err"); /run/netns/nsfdl: $(ls -l /run/netns/nsfdl 2>&1)"
+else
+	ok nsfd_add_existing_name_fails_and_undoes
+fi
+kill "$HPID"
+wait "$HPID" 2>/dev/null
+# del detaches: a process that holds the file open does not make it fail.
+sh -c 'exec sleep 600' </run/nsfd/uts/nsfdl &
+OPEN=$!
+check nsfd_del_detaches_while_open sh -c \
+	'nsfd del nsfdl && [ ! -e /run/nsfd/uts/nsfdl ] && [ ! -e /run/nsfd/ipc/nsfdl ] && ! nsfd list | grep -qw nsfdl'
+kill "$OPEN"
+wait "$OPEN" 2>/dev/null
+check nsfd_del_of_unknown_name_fails sh -c \
+	'msg=$(nsfd del nsfd-no-such 2>&1); [ $? = 1 ] && [ "$msg" = "nsfd: nsfd-no-such: no namespace of that name" ]'
+
+# Interop with ip netns, both ways.
+ip netns add nsfdip
+check ip_netns_add_name_seen_by_nsfd sh -c \
+	'nsfd list -o NAME,TYPE --noheadings | grep -Eq "^nsfdip +net\$" && nsfd exec nsfdip -- ip -br link show lo >/dev/null'
+check nsfd_del_of_ip_netns_add_name sh -c 'nsfd del nsfdip && ! ip netns list | grep -qw nsfdip'
+unshare --net nsfd add --net nsfdip2
+check nsfd_add_name_seen_by_ip_netns sh -c \
+	'ip netns list | grep -qw nsfdip2 && ip netns exec nsfdip2 ip -br link show lo >/dev/null'
+check ip_netns_del_of_nsfd_name sh -c 'ip netns del nsfdip2 && ! nsfd list | grep -qw nsfdip2'
+
+# An unprivileged user in a user namespace of their own: add, list, exec, del,
+# the names under XDG_RUNTIME_DIR.
+check nsfd_unprivileged_add_list_exec_del as_user unshare -Urmnu sh -ec '
+	hostname own
+	nsfd add --net --uts own
+	[ -e "$XDG_RUNTIME_DIR/netns/own" ] && [ -e "$XDG_RUNTIME_DIR/nsfd/uts/own" ]
+	nsfd list -o NAME,TYPE --noheadings | grep -Eq "^own +net\$"
+	[ "$(nsfd exec own -- hostname)" = own ]
+	nsfd del own
+	[ ! -e "$XDG_RUNTIME_DIR/netns/own" ] && [ ! -e "$XDG_RUNTIME_DIR/nsfd/uts/own" ]'
+
+# Credentials after a user namespace, as nsenter: 0 by default, -S/-G, or kept.
+holder "-U -u --map-root-user"
+check nsfd_exec_user_and_uts sh -c "[ \"\$(nsfd exec -t $HPID -U -u -- hostname)\" = \"\$(nsenter -t $HPID -U -u hostname)\" ]"
+check nsfd_exec_setuid_setgid sh -c "[ \"\$(nsfd exec -t $HPID -U -S 0 -G 0 -- id -u -r):\$(nsfd exec -t $HPID -U -G 0 -- id -g)\" = 0:0 ]"
+kill "$HPID"
+wait "$HPID" 2>/dev/null
+holder -U # no uid map: setuid(0) cannot work, credentials can be kept
+check nsfd_exec_preserve_credentials sh -c \
+	"[ \"\$(nsfd exec -t $HPID -U --preserve-credentials -- id -u)\" = 65534 ] && ! nsfd exec -t $HPID -U -- true 2>/dev/null"
 kill "$HPID"
 wait "$HPID" 2>/dev/null
 
-# The tool's exit codes are for scripts: 0 ok, 1 failed (names the call and
-# errno), 2 usage.
-check nsfd_help_exits_0 sh -c 'nsfd --help | grep -q "^Usage:"'
-check nsfd_usage_error_exits_2 sh -c 'nsfd hold --type net >/dev/null 2>&1; [ $? = 2 ]'
-check nsfd_failure_exits_1_with_errno sh -c 'msg=$(nsfd show --fd 999 2>&1); [ $? = 1 ] && echo "$msg" | grep -q "EBADF"'
-check nsfd_show_prints_fields sh -c 'nsfd fd --pid 0 --type net --fd 7 -- nsfd show --fd 7 | grep -c "^\(type: net\|inode: \|id: \|userns: \|owner_uid: 0\)" | grep -qx 5'
+# Exit statuses and messages, as util-linux: 127 not found, 126 not runnable,
+# the command's status, a signal re-raised (through the pid-namespace fork).
+check nsfd_exec_not_found_127 sh -c 'msg=$(nsfd exec -u -- /nonexistent 2>&1); [ $? = 127 ] && [ "$msg" = "nsfd: failed to execute /nonexistent: No such file or directory" ]'
+check nsfd_exec_not_executable_126 sh -c 'nsfd exec -u -- /etc/passwd 2>/dev/null; [ $? = 126 ]'
+check nsfd_exec_exit_status sh -c 'nsfd exec -u -- sh -c "exit 7"; [ $? = 7 ]'
+unshare -p --fork sh -c 'exec sleep 600' &
+UPID=$!
+INIT=
+for _ in $(seq 600); do
+	read -r INIT _ </proc/$UPID/task/$UPID/children
+	[ -n "$INIT" ] && [ /proc/$INIT/exe -ef "$sleep_bin" ] && break
+	sleep 0.1
+done
+check nsfd_exec_pid_namespace_signal_reraised python3 -c "
+import subprocess
+r = subprocess.run(['nsfd', 'exec', '-t', '$INIT', '-p', '--', 'sh', '-c', 'kill -TERM \$\$'])
+assert r.returncode == -15, r.returncode
+r = subprocess.run(['nsfd', 'exec', '-t', '$INIT', '-p', '--', 'sh', '-c', 'stat -L -c %i /proc/self/ns/pid; exit 3'], capture_output=True)
+assert r.returncode == 3 and r.stdout.strip() == b'$(ino /proc/$INIT/ns/pid)', r
+"
+# unshare --fork waits for its child, the namespace's init, which takes
+# only SIGKILL from outside.
+kill -KILL "$INIT"
+wait "$UPID" 2>/dev/null
+check nsfd_help_anywhere_exits_0 sh -c 'nsfd --help | grep -q "^Usage:" && nsfd add -n x --help | grep -q "^ nsfd add"'
+check nsfd_version sh -c 'nsfd exec -V | grep -q "^nsfd from nsfd "'
+check nsfd_usage_error_exits_1 sh -c \
+	'msg=$(nsfd add --bogus x 2>&1); [ $? = 1 ] && [ "$(echo "$msg" | head -n1)" = "nsfd: unrecognized option '"'"'--bogus'"'"'" ] && echo "$msg" | grep -qx "Try .nsfd --help. for more information."'
+check nsfd_failure_message_names_what_and_why sh -c \
+	'msg=$(nsfd show /proc/self/fd/999 2>&1); [ $? = 1 ] && [ "$msg" = "nsfd: cannot open /proc/self/fd/999: No such file or directory" ]'
+check nsfd_show_prints_fields sh -c \
+	'nsfd fd --net --fd 7 -- nsfd show /proc/self/fd/7 | grep -c "^\(type: net\|ns: [0-9]\|id: [0-9]\|userns: [0-9]\|owner_uid: 0\)$" | grep -qx 5'
+check nsfd_show_partial_exits_1 sh -c \
+	'out=$(nsfd show /proc/self/ns/user 2>/dev/null); [ $? = 1 ] && echo "$out" | grep -qx "userns: -" && echo "$out" | grep -qx "type: user"'
+rm -rf "$userdir"
 
 umount "$work" 2>/dev/null
 rm -rf "$work"
