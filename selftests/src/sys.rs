@@ -109,6 +109,8 @@ pub(crate) mod ioctl {
     pub const NS_GET_PARENT: u64 = io(0x2);
     pub const NS_GET_NSTYPE: u64 = io(0x3);
     pub const NS_GET_OWNER_UID: u64 = io(0x4);
+    #[allow(dead_code)] // nsfd_stress uses it
+    pub const NS_GET_PID_FROM_PIDNS: u64 = ior(0x6, 4);
     pub const NS_GET_TGID_FROM_PIDNS: u64 = ior(0x7, 4);
     pub const NS_GET_PID_IN_PIDNS: u64 = ior(0x8, 4);
     pub const NS_GET_ID: u64 = ior(13, 8);

@@ -1,0 +1,235 @@
+//! Accounting after a phase: the namespaces it made are gone (listns(2) and
+//! nsfs file handles), inodes, open files and our descriptors are back to
+//! their baseline, and kmemleak has nothing to report.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+/// listns(2) and its request (<linux/nsfs.h>).
+const SYS_LISTNS: libc::c_long = 470;
+#[repr(C)]
+struct NsIdReq {
+    size: u32,
+    spare: u32,
+    ns_id: u64,
+    ns_type: u32,
+    spare2: u32,
+    user_ns_id: u64,
+}
+/// `FD_NSFS_ROOT` from <linux/fcntl.h>: open_by_handle_at()'s mount for nsfs handles.
+const FD_NSFS_ROOT: libc::c_int = -10003;
+/// Global counts may move by this much without any leak of ours: other
+/// activity of the VM (a kworker's file, a proc inode); a leak per operation
+/// of a phase is thousands.
+const SLACK: i64 = 64;
+/// How long freeing may lag behind (RCU, delayed fput, namespace cleanup work).
+const SETTLE: Duration = Duration::from_secs(20);
+
+/// Every namespace id listns(2) lists.
+pub fn listns() -> io::Result<BTreeSet<u64>> {
+    let mut ids = BTreeSet::new();
+    let mut last = 0u64;
+    loop {
+        let req = NsIdReq {
+            size: std::mem::size_of::<NsIdReq>() as u32,
+            spare: 0,
+            ns_id: last,
+            ns_type: 0,
+            spare2: 0,
+            user_ns_id: 0,
+        };
+        let mut buf = [0u64; 256];
+        // SAFETY: `req` and `buf` are valid for the sizes passed.
+        let n = unsafe {
+            libc::syscall(
+                SYS_LISTNS,
+                &req as *const NsIdReq,
+                buf.as_mut_ptr(),
+                buf.len(),
+                0,
+            )
+        };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        ids.extend(&buf[..n as usize]);
+        if (n as usize) < buf.len() {
+            return Ok(ids);
+        }
+        last = buf[n as usize - 1];
+    }
+}
+
+/// The nsfs file handle of a namespace file (to check later that it is gone).
+pub fn file_handle(fd: &impl AsRawFd) -> Option<Vec<u8>> {
+    let mut buf = [0u8; 8 + 64];
+    buf[..4].copy_from_slice(&64u32.to_ne_bytes());
+    let mut mount_id: libc::c_int = 0;
+    // SAFETY: `buf` starts with a struct file_handle whose handle_bytes (64) fits in it.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_name_to_handle_at,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            buf.as_mut_ptr(),
+            &mut mount_id as *mut libc::c_int,
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    if r < 0 {
+        return None;
+    }
+    let len = u32::from_ne_bytes(buf[..4].try_into().unwrap()) as usize;
+    Some(buf[..8 + len].to_vec())
+}
+
+/// Whether the namespace of a handle from `file_handle` still exists.
+fn handle_opens(h: &[u8]) -> bool {
+    let mut buf = h.to_vec();
+    // SAFETY: `buf` is a struct file_handle as name_to_handle_at wrote it.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_open_by_handle_at,
+            FD_NSFS_ROOT,
+            buf.as_mut_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd >= 0 {
+        // SAFETY: our new descriptor.
+        unsafe { libc::close(fd as i32) };
+        return true;
+    }
+    false
+}
+
+fn first_number(path: &str) -> i64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or(-1)
+}
+
+fn drop_caches() {
+    let _ = std::fs::write("/proc/sys/vm/drop_caches", "2");
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// The counts a phase must leave as it found them.
+pub struct Snapshot {
+    fds: usize,
+    inodes: i64,
+    files: i64,
+    namespaces: io::Result<BTreeSet<u64>>,
+}
+
+impl Snapshot {
+    pub fn take() -> Snapshot {
+        drop_caches();
+        Snapshot {
+            fds: open_fds(),
+            inodes: first_number("/proc/sys/fs/inode-nr"),
+            files: first_number("/proc/sys/fs/file-nr"),
+            namespaces: listns(),
+        }
+    }
+}
+
+/// What the phase left behind, waiting up to `SETTLE` for deferred freeing.
+pub fn after_phase(before: &Snapshot, created: &[Vec<u8>]) -> Vec<String> {
+    let t0 = Instant::now();
+    loop {
+        let now = Snapshot::take();
+        let mut problems = vec![];
+        if now.fds != before.fds {
+            problems.push(format!(
+                "open descriptors: {} before, {} after",
+                before.fds, now.fds
+            ));
+        }
+        if now.inodes > before.inodes + SLACK {
+            problems.push(format!(
+                "inodes (inode-nr): {} before, {} after",
+                before.inodes, now.inodes
+            ));
+        }
+        if now.files > before.files + SLACK {
+            problems.push(format!(
+                "open files (file-nr): {} before, {} after",
+                before.files, now.files
+            ));
+        }
+        match (&before.namespaces, &now.namespaces) {
+            (Ok(b), Ok(n)) => {
+                let new: Vec<&u64> = n.difference(b).collect();
+                if !new.is_empty() {
+                    problems.push(format!(
+                        "{} namespaces listns() lists that were not there before: {:?}",
+                        new.len(),
+                        &new[..new.len().min(8)]
+                    ));
+                }
+            }
+            (_, Err(e)) | (Err(e), _) => problems.push(format!("listns: {e}")),
+        }
+        let alive = created.iter().filter(|h| handle_opens(h)).count();
+        if alive > 0 {
+            problems.push(format!(
+                "{alive} of the {} namespaces the phase made still open by file handle",
+                created.len()
+            ));
+        }
+        if problems.is_empty() || t0.elapsed() > SETTLE {
+            return problems;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// kmemleak, through debugfs.
+pub struct Kmemleak(String);
+
+impl Kmemleak {
+    pub fn open() -> Option<Kmemleak> {
+        let dir = "/sys/kernel/debug";
+        if std::fs::metadata(format!("{dir}/kmemleak")).is_err() {
+            let _ = std::process::Command::new("mount")
+                .args(["-t", "debugfs", "none", dir])
+                .status();
+        }
+        let path = format!("{dir}/kmemleak");
+        std::fs::metadata(&path).ok().map(|_| Kmemleak(path))
+    }
+
+    /// Forgets what was reported before this run.
+    pub fn clear(&self) {
+        let _ = std::fs::write(&self.0, "clear");
+    }
+
+    /// A scan now; every report is a problem. kmemleak reports an object only
+    /// once it has been unreferenced for 5 s, so wait that long first.
+    pub fn scan(&self) -> Vec<String> {
+        std::thread::sleep(Duration::from_secs(6));
+        let t0 = Instant::now();
+        if let Err(e) = std::fs::write(&self.0, "scan") {
+            return vec![format!("kmemleak scan: {e}")];
+        }
+        let report = std::fs::read_to_string(&self.0).unwrap_or_default();
+        println!("# kmemleak scan: {:.1} s", t0.elapsed().as_secs_f64());
+        if report.trim().is_empty() {
+            return vec![];
+        }
+        let _ = std::fs::write(&self.0, "clear");
+        vec![format!(
+            "kmemleak: {}",
+            report.lines().take(30).collect::<Vec<_>>().join("\n")
+        )]
+    }
+}

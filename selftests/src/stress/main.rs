@@ -1,0 +1,240 @@
+//! nsfd_stress: races, seeded fuzzing and leak accounting for nsfd(2) and
+//! setns(2), run as root inside the (debug) kernel built by this project.
+//!
+//! Each phase is one KTAP case: it runs until its share of the operation
+//! count or of the time limit is used up, then its results must all be
+//! allowed (Documentation/nsfd.rst, setns.rst) and the accounting after it
+//! clean (every namespace it made gone, inodes, files and descriptors back
+//! to their baseline, kmemleak silent). Documentation/testing.rst describes
+//! each phase.
+
+#[path = "../ktap.rs"]
+#[allow(dead_code)]
+mod ktap;
+#[path = "../sys.rs"]
+#[allow(dead_code)]
+mod sys;
+
+mod account;
+mod fuzz;
+mod races;
+mod stats;
+
+use ktap::{Cases, Outcome};
+use std::time::{Duration, Instant};
+
+/// The command line.
+#[derive(Clone, Debug)]
+pub struct Opts {
+    /// Racing operations, shared among the race phases.
+    pub ops: u64,
+    /// Fuzzed calls, shared among the fuzz phases.
+    pub fuzz: u64,
+    /// The whole run's time limit.
+    pub time: Duration,
+    pub seed: u64,
+    pub threads: usize,
+    /// kmemleak scans: after every phase, or once at the end.
+    pub kmemleak_each_phase: bool,
+    /// Only these phases (all when empty).
+    pub only: Vec<String>,
+}
+
+const USAGE: &str = "\
+usage: nsfd_stress [--ops N] [--fuzz N] [--time SECONDS] [--seed N] [--threads N]
+                   [--kmemleak phase|end] [--phase NAME]...
+Races, seeded fuzzing and leak accounting for nsfd(2) and setns(2); KTAP on stdout.
+  --ops N        racing operations, shared among the race phases (default 1000000)
+  --fuzz N       fuzzed calls, shared among the fuzz phases (default 1000000)
+  --time S       time limit of the whole run; each phase gets its share (default 3600)
+  --seed N       the fuzzer's seed (default: from the clock; printed either way)
+  --threads N    threads per race (default 4)
+  --kmemleak W   scan after every phase (phase, the default) or once at the end (end)
+  --phase NAME   run only this phase (repeatable)";
+
+fn parse_opts() -> Result<Opts, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut o = Opts {
+        ops: 1_000_000,
+        fuzz: 1_000_000,
+        time: Duration::from_secs(3600),
+        seed: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1),
+        threads: 4,
+        kmemleak_each_phase: true,
+        only: vec![],
+    };
+    let mut p = lexopt::Parser::from_env();
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("ops") => o.ops = p.value()?.parse()?,
+            Long("fuzz") => o.fuzz = p.value()?.parse()?,
+            Long("time") => o.time = Duration::from_secs(p.value()?.parse()?),
+            Long("seed") => o.seed = p.value()?.parse()?,
+            Long("threads") => o.threads = p.value()?.parse::<usize>()?.max(1),
+            Long("kmemleak") => {
+                o.kmemleak_each_phase = match p.value()?.string()?.as_str() {
+                    "phase" => true,
+                    "end" => false,
+                    w => return Err(format!("--kmemleak {w}: phase or end").into()),
+                }
+            }
+            Long("phase") => o.only.push(p.value()?.string()?),
+            Short('h') | Long("help") => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(o)
+}
+
+/// What a phase did: its counts per call and result, and what it saw wrong.
+pub type PhaseResult = stats::Stats;
+
+/// A phase: its name, whether it races or fuzzes, and its body.
+struct Phase {
+    name: &'static str,
+    fuzz: bool,
+    run: fn(&Opts, &mut stats::Budget) -> PhaseResult,
+}
+
+const PHASES: &[Phase] = &[
+    Phase {
+        name: "race_nsfd_on_churning_tasks",
+        fuzz: false,
+        run: races::nsfd_on_churning_tasks,
+    },
+    Phase {
+        name: "race_handle_close_reopen_mount_pass",
+        fuzz: false,
+        run: races::handle_lifecycle,
+    },
+    Phase {
+        name: "race_setns_while_target_exits",
+        fuzz: false,
+        run: races::setns_while_target_exits,
+    },
+    Phase {
+        name: "race_ioctls_while_namespace_dies",
+        fuzz: false,
+        run: races::ioctls_while_namespace_dies,
+    },
+    Phase {
+        name: "race_mntns_pin_while_torn_down",
+        fuzz: false,
+        run: races::mntns_pin_while_torn_down,
+    },
+    Phase {
+        name: "fuzz_nsfd",
+        fuzz: true,
+        run: fuzz::nsfd_calls,
+    },
+    Phase {
+        name: "fuzz_setns",
+        fuzz: true,
+        run: fuzz::setns_calls,
+    },
+    Phase {
+        name: "fuzz_handle_ioctls",
+        fuzz: true,
+        run: fuzz::ioctl_calls,
+    },
+];
+
+fn main() {
+    // A static binary run by the churn race as the program its children exec.
+    if std::env::args().nth(1).as_deref() == Some(races::EXEC_HELPER_ARG) {
+        std::process::exit(0);
+    }
+    let o = match parse_opts() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("nsfd_stress: {e}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    // SAFETY: getuid has no preconditions.
+    if unsafe { libc::getuid() } != 0 {
+        println!("KTAP version 1\n1..0 # SKIP nsfd_stress needs root");
+        return;
+    }
+    let phases: Vec<&Phase> = PHASES
+        .iter()
+        .filter(|p| o.only.is_empty() || o.only.iter().any(|n| n == p.name))
+        .collect();
+    let races = phases.iter().filter(|p| !p.fuzz).count().max(1) as u64;
+    let fuzzes = phases.iter().filter(|p| p.fuzz).count().max(1) as u64;
+    let per_phase_time = o.time / phases.len().max(1) as u32;
+    println!(
+        "# nsfd_stress: seed {} (rerun with --seed {}), {} racing ops, {} fuzzed calls, time limit {} s",
+        o.seed,
+        o.seed,
+        o.ops,
+        o.fuzz,
+        o.time.as_secs()
+    );
+    let kmemleak = account::Kmemleak::open();
+    if let Some(k) = &kmemleak {
+        k.clear();
+    }
+    let mut c = Cases::default();
+    let started = Instant::now();
+    for p in phases {
+        let o = o.clone();
+        let share = if p.fuzz {
+            o.fuzz / fuzzes
+        } else {
+            o.ops / races
+        };
+        let each_phase = o.kmemleak_each_phase;
+        let km = account::Kmemleak::open();
+        c.case(p.name, move || {
+            let before = account::Snapshot::take();
+            let mut budget = stats::Budget::new(share, per_phase_time);
+            let t0 = Instant::now();
+            let st = (p.run)(&o, &mut budget);
+            let secs = t0.elapsed().as_secs_f64();
+            println!("# {}: {} operations in {secs:.1} s", p.name, st.total());
+            for line in st.histogram() {
+                println!("#   {line}");
+            }
+            let mut problems = st.violations.clone();
+            problems.extend(account::after_phase(&before, &st.created));
+            if each_phase {
+                if let Some(k) = &km {
+                    problems.extend(k.scan());
+                }
+            }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(Outcome::Fail(problems.join("\n")))
+            }
+        });
+    }
+    if !o.kmemleak_each_phase {
+        c.case("kmemleak_after_all_phases", move || {
+            match kmemleak {
+                None => return Err(Outcome::Skip("no /sys/kernel/debug/kmemleak".into())),
+                Some(k) => {
+                    let problems = k.scan();
+                    if !problems.is_empty() {
+                        return Err(Outcome::Fail(problems.join("\n")));
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+    let status = c.run("stress");
+    println!(
+        "# nsfd_stress: {:.1} s, seed {}",
+        started.elapsed().as_secs_f64(),
+        o.seed
+    );
+    std::process::exit(status);
+}

@@ -1,0 +1,793 @@
+//! The race phases: several threads and processes at once on the same
+//! tasks, handles and namespaces, each bounded by the phase's budget.
+
+use crate::account::file_handle;
+use crate::stats::{res, Budget, Stats};
+use crate::sys::{nsfd, setns, NsType, ALL_TYPES, FOR_CHILDREN_TYPES};
+use crate::Opts;
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// argv[1] of the static program the churning children exec: it exits at once.
+pub const EXEC_HELPER_ARG: &str = "--exit-at-once";
+
+/// nsfd(2)'s errors (Documentation/nsfd.rst).
+pub const NSFD_ERRORS: &[i32] = &[
+    libc::EINVAL,
+    libc::EOPNOTSUPP,
+    libc::ESRCH,
+    libc::EACCES,
+    libc::EINTR,
+    libc::EMFILE,
+    libc::ENFILE,
+    libc::ENOMEM,
+];
+/// setns(2)'s errors (Documentation/setns.rst).
+pub const SETNS_ERRORS: &[i32] = &[
+    libc::EBADF,
+    libc::EINVAL,
+    libc::ESRCH,
+    libc::EPERM,
+    libc::EUSERS,
+    libc::ENOMEM,
+];
+/// The errors of the nsfs ioctls on a handle (Documentation/nsfd.rst, "The handle file").
+pub const IOCTL_ERRORS: &[i32] = &[
+    libc::ENOTTY,
+    libc::EINVAL,
+    libc::EPERM,
+    libc::ESRCH,
+    libc::EFAULT,
+    libc::ENOENT,
+    libc::EOPNOTSUPP,
+    libc::EBADF,
+    libc::EXDEV,
+    libc::ENOMEM,
+];
+
+/// The namespace types a thread can join and leave again (uts, ipc, net,
+/// cgroup: per thread, no single-thread rule).
+const THREAD_TYPES: [NsType; 4] = [NsType::UTS, NsType::IPC, NsType::NET, NsType::CGROUP];
+
+/// A cheap seeded generator per thread.
+fn rng(o: &Opts, salt: u64) -> fastrand::Rng {
+    fastrand::Rng::with_seed(o.seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+/// Runs `f(thread index)` on `n` threads and merges their stats.
+fn threads(n: usize, f: impl Fn(usize) -> Stats + Sync) -> Stats {
+    let mut all = Stats::default();
+    std::thread::scope(|s| {
+        let f = &f;
+        let hs: Vec<_> = (0..n).map(|i| s.spawn(move || f(i))).collect();
+        for h in hs {
+            all.merge(h.join().unwrap_or_else(|_| {
+                let mut s = Stats::default();
+                s.violate("a race thread panicked".into());
+                s
+            }));
+        }
+    });
+    all
+}
+
+/// Forks a child that unshares `flags`, then runs `then` (which must not
+/// return) — from a multithreaded parent, so it only makes system calls.
+fn fork_child(flags: libc::c_int, then: impl FnOnce()) -> io::Result<libc::pid_t> {
+    // SAFETY: the child makes only async-signal-safe system calls and exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: plain system call in the child.
+        if flags != 0 && unsafe { libc::unshare(flags) } < 0 {
+            // SAFETY: leave at once.
+            unsafe { libc::_exit(3) };
+        }
+        then();
+        exit_now();
+    }
+    Ok(pid)
+}
+
+fn reap(pid: libc::pid_t) {
+    let mut st = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut st, 0) };
+}
+
+fn exit_now() -> ! {
+    // SAFETY: leaving the child.
+    unsafe { libc::_exit(0) }
+}
+
+/// A child that unshares `flags` and waits until its pipe closes; its
+/// namespaces live as long as it does.
+pub struct Sitter {
+    pub pid: libc::pid_t,
+    go: Option<OwnedFd>,
+}
+
+/// A [`Sitter`] in new namespaces `flags`, or `None` if it could not start.
+pub fn spawn_sitter(flags: libc::c_int) -> Option<Sitter> {
+    Sitter::spawn(flags).ok()
+}
+
+/// A [`Sitter`] with a second thread, and that thread's id (for thread
+/// pidfds). Only from a single-threaded caller: the child runs Rust code.
+pub fn spawn_sitter_with_thread(flags: libc::c_int) -> io::Result<(Sitter, libc::pid_t)> {
+    let mut go = [0; 2];
+    let mut ready = [0; 2];
+    // SAFETY: room for two descriptors each.
+    unsafe {
+        if libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) < 0
+            || libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) < 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    // SAFETY: the caller is single-threaded, so the child may run Rust code.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: system calls on the child's own pipe ends.
+        unsafe {
+            libc::close(go[1]);
+            if libc::unshare(flags) < 0 {
+                libc::_exit(3);
+            }
+        }
+        let (rd, wr) = (go[0], ready[1]);
+        let t = std::thread::spawn(move || {
+            // SAFETY: gettid and a write of four bytes from a local.
+            let tid = unsafe { libc::gettid() };
+            unsafe { libc::write(wr, (&tid as *const libc::pid_t).cast(), 4) };
+            let mut b = 0u8;
+            // SAFETY: the thread waits for EOF too.
+            unsafe { libc::read(rd, (&mut b as *mut u8).cast(), 1) };
+        });
+        let _ = t.join();
+        exit_now()
+    }
+    // SAFETY: closing our copies of the child's ends; reading the thread id.
+    unsafe {
+        libc::close(go[0]);
+        libc::close(ready[1]);
+        let mut tid: libc::pid_t = 0;
+        let n = libc::read(ready[0], (&mut tid as *mut libc::pid_t).cast(), 4);
+        libc::close(ready[0]);
+        let sitter = Sitter {
+            pid,
+            go: Some(OwnedFd::from_raw_fd(go[1])),
+        };
+        if n != 4 {
+            return Err(io::Error::from_raw_os_error(libc::ECHILD));
+        }
+        Ok((sitter, tid))
+    }
+}
+
+impl Sitter {
+    pub fn spawn(flags: libc::c_int) -> io::Result<Sitter> {
+        let mut p = [0; 2];
+        // SAFETY: room for two descriptors.
+        if unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let (rd, wr) = (p[0], p[1]);
+        let mut ready = [0; 2];
+        // SAFETY: as above.
+        if unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let pid = fork_child(flags, move || {
+            // SAFETY: system calls on the child's pipe ends. In a new pid
+            // namespace a second child is its init (pid 1); both wait for EOF.
+            unsafe {
+                libc::close(wr);
+                let init = if flags & libc::CLONE_NEWPID != 0 {
+                    libc::fork()
+                } else {
+                    -1
+                };
+                if init != 0 {
+                    libc::write(ready[1], b"r".as_ptr().cast(), 1);
+                }
+                let mut b = 0u8;
+                libc::read(rd, (&mut b as *mut u8).cast(), 1);
+                if init > 0 {
+                    reap(init);
+                }
+            }
+            exit_now()
+        })?;
+        // SAFETY: closing our copies of the child's ends; reading its signal.
+        unsafe {
+            libc::close(rd);
+            libc::close(ready[1]);
+            let mut b = 0u8;
+            let n = libc::read(ready[0], (&mut b as *mut u8).cast(), 1);
+            libc::close(ready[0]);
+            if n != 1 {
+                libc::close(wr);
+                reap(pid);
+                return Err(io::Error::from_raw_os_error(libc::ECHILD));
+            }
+            Ok(Sitter {
+                pid,
+                go: Some(OwnedFd::from_raw_fd(wr)),
+            })
+        }
+    }
+
+    /// Lets the child exit and reaps it.
+    fn exit(mut self) {
+        self.go.take();
+        reap(self.pid);
+    }
+}
+
+impl Drop for Sitter {
+    fn drop(&mut self) {
+        if self.go.take().is_some() {
+            reap(self.pid);
+        }
+    }
+}
+
+/// Keeps the file handle of a namespace the phase made (a sample of them).
+fn note_created(st: &mut Stats, fd: &impl AsRawFd) {
+    if st.created.len() < 256 {
+        if let Some(h) = file_handle(fd) {
+            st.created.push(h);
+        }
+    }
+}
+
+/// nsfd() on tasks that are unsharing, exec'ing, exiting and being reaped
+/// (with pid reuse): children churn while threads take handles of the most
+/// recent pids.
+pub fn nsfd_on_churning_tasks(o: &Opts, b: &mut Budget) -> Stats {
+    const RING: usize = 64;
+    let ring: Arc<Vec<AtomicI32>> = Arc::new((0..RING).map(|_| AtomicI32::new(1)).collect());
+    let next = AtomicUsize::new(0);
+    let exe = CString::new("/proc/self/exe").unwrap();
+    let arg = CString::new(EXEC_HELPER_ARG).unwrap();
+    let churners = 2.min(o.threads);
+    threads(o.threads + churners, |i| {
+        let mut st = Stats::default();
+        let mut r = rng(o, 1000 + i as u64);
+        if i < churners {
+            // Churn: children unshare, then exit or exec, reaped at once or later.
+            let mut zombies = vec![];
+            while !b.done() {
+                let flags = [
+                    libc::CLONE_NEWUTS,
+                    libc::CLONE_NEWIPC,
+                    libc::CLONE_NEWCGROUP,
+                    0,
+                ][r.usize(..4)];
+                let exec = r.bool();
+                let (exe, arg) = (exe.as_ptr(), arg.as_ptr());
+                let pid = fork_child(flags, move || {
+                    if exec {
+                        let argv = [exe, arg, std::ptr::null()];
+                        // SAFETY: valid strings and a null-terminated argv.
+                        unsafe { libc::execv(exe, argv.as_ptr()) };
+                    }
+                    exit_now()
+                });
+                st.record("fork+unshare", &pid, &[libc::EAGAIN, libc::ENOMEM], || {
+                    "fork".into()
+                });
+                let Ok(pid) = pid else { continue };
+                ring[next.fetch_add(1, Ordering::Relaxed) % RING].store(pid, Ordering::Relaxed);
+                zombies.push(pid);
+                if zombies.len() > 8 || r.bool() {
+                    reap(zombies.remove(0));
+                }
+            }
+            zombies.into_iter().for_each(reap);
+            return st;
+        }
+        while b.take() {
+            let pid = ring[r.usize(..RING)].load(Ordering::Relaxed);
+            let ty = if r.u8(..8) == 0 {
+                FOR_CHILDREN_TYPES[r.usize(..2)]
+            } else {
+                ALL_TYPES[r.usize(..8)]
+            };
+            let h = nsfd(pid, ty.nstype());
+            st.record("nsfd(churning pid)", &h, NSFD_ERRORS, || {
+                format!("nsfd({pid}, {})", ty.name)
+            });
+        }
+        st
+    })
+}
+
+/// A scratch directory on a private tmpfs, for bind mounts.
+struct Scratch(String);
+
+impl Scratch {
+    fn new(tag: &str) -> io::Result<Scratch> {
+        let dir = format!("/tmp/nsfd-stress-{tag}-{}", std::process::id());
+        std::fs::create_dir_all(&dir)?;
+        let c = CString::new(dir.as_str()).unwrap();
+        // SAFETY: valid strings; tmpfs takes no data here.
+        unsafe {
+            if libc::mount(
+                c"tmpfs".as_ptr(),
+                c.as_ptr(),
+                c"tmpfs".as_ptr(),
+                0,
+                std::ptr::null(),
+            ) < 0
+                || libc::mount(
+                    std::ptr::null(),
+                    c.as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) < 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(Scratch(dir))
+    }
+
+    fn file(&self, i: usize) -> CString {
+        let p = format!("{}/f{i}", self.0);
+        let _ = std::fs::File::create(&p);
+        CString::new(p).unwrap()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let c = CString::new(self.0.as_str()).unwrap();
+        // SAFETY: valid string; detaches the tmpfs and every mount on it.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+fn bind(src: &str, dst: &CString) -> io::Result<libc::c_long> {
+    let s = CString::new(src).unwrap();
+    // SAFETY: valid strings; a bind mount takes no data.
+    res(unsafe {
+        libc::mount(
+            s.as_ptr(),
+            dst.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    } as _)
+}
+
+fn umount(dst: &CString, flags: libc::c_int) -> io::Result<libc::c_long> {
+    // SAFETY: valid string.
+    res(unsafe { libc::umount2(dst.as_ptr(), flags) } as _)
+}
+
+fn open_ro(path: &CString) -> io::Result<OwnedFd> {
+    // SAFETY: valid string.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    res(fd as _).map(|fd| {
+        // SAFETY: our new descriptor.
+        unsafe { OwnedFd::from_raw_fd(fd as i32) }
+    })
+}
+
+/// Sends `fd` over `sock` (SCM_RIGHTS).
+fn send_fd(sock: &OwnedFd, fd: &OwnedFd) -> io::Result<libc::c_long> {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    let mut cbuf = [0u64; 4];
+    // SAFETY: a msghdr over our buffers, with one SCM_RIGHTS control message that fits.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        msg.msg_controllen = libc::CMSG_SPACE(4) as _;
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SCM_RIGHTS;
+        (*c).cmsg_len = libc::CMSG_LEN(4) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<i32>(), fd.as_raw_fd());
+        res(libc::sendmsg(sock.as_raw_fd(), &msg, 0) as _)
+    }
+}
+
+/// Receives descriptors from `sock` and closes them, until it is shut down.
+fn receive_and_close(sock: OwnedFd) -> usize {
+    let mut n = 0;
+    loop {
+        let mut byte = [0u8; 1];
+        let mut iov = libc::iovec {
+            iov_base: byte.as_mut_ptr().cast(),
+            iov_len: 1,
+        };
+        let mut cbuf = [0u64; 4];
+        // SAFETY: a msghdr over our buffers; any descriptor received is ours to close.
+        unsafe {
+            let mut msg: libc::msghdr = std::mem::zeroed();
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = cbuf.as_mut_ptr().cast();
+            msg.msg_controllen = std::mem::size_of_val(&cbuf) as _;
+            if libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) <= 0 {
+                return n;
+            }
+            let c = libc::CMSG_FIRSTHDR(&msg);
+            if !c.is_null() && (*c).cmsg_type == libc::SCM_RIGHTS {
+                libc::close(std::ptr::read_unaligned(libc::CMSG_DATA(c).cast::<i32>()));
+                n += 1;
+            }
+        }
+    }
+}
+
+/// One handle, many copies at once: dup and close, reopen through
+/// /proc/self/fd/N and through its bind mounts, bind-mount, unmount (plain
+/// and MNT_DETACH), pass over a unix socket to a thread that closes it.
+pub fn handle_lifecycle(o: &Opts, b: &mut Budget) -> Stats {
+    let mut st = Stats::default();
+    let scratch = match Scratch::new("life") {
+        Ok(s) => s,
+        Err(e) => {
+            st.violate(format!("scratch tmpfs: {e}"));
+            return st;
+        }
+    };
+    let files: Vec<CString> = (0..8).map(|i| scratch.file(i)).collect();
+    while !b.done() {
+        // A namespace only the handle keeps: its process exits right away.
+        let sitter = match Sitter::spawn(libc::CLONE_NEWUTS) {
+            Ok(s) => s,
+            Err(e) => {
+                st.violate(format!("fork a child in a new uts namespace: {e}"));
+                break;
+            }
+        };
+        let h = nsfd(sitter.pid, NsType::UTS.nstype());
+        st.record("nsfd(child)", &h, NSFD_ERRORS, || "nsfd(child, uts)".into());
+        sitter.exit();
+        let Ok(h) = h else { continue };
+        note_created(&mut st, &h);
+        let mut sv = [0; 2];
+        // SAFETY: room for two descriptors.
+        if unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+                0,
+                sv.as_mut_ptr(),
+            )
+        } < 0
+        {
+            st.violate("socketpair failed".into());
+            break;
+        }
+        // SAFETY: our new descriptors.
+        let (tx, rx) = unsafe { (OwnedFd::from_raw_fd(sv[0]), OwnedFd::from_raw_fd(sv[1])) };
+        let receiver = std::thread::spawn(move || receive_and_close(rx));
+        let proc_path = format!("/proc/self/fd/{}", h.as_raw_fd());
+        let round = Budget::new(2000, Duration::from_secs(30));
+        st.merge(threads(o.threads, |i| {
+            let mut st = Stats::default();
+            let mut r = rng(o, 2000 + i as u64);
+            while round.take() && b.take() {
+                let f = &files[r.usize(..files.len())];
+                match r.u8(..7) {
+                    0 => {
+                        let d = h.try_clone();
+                        st.record("dup+close", &d, &[libc::EMFILE], || "dup".into());
+                    }
+                    1 => {
+                        let p = CString::new(proc_path.as_str()).unwrap();
+                        let d = open_ro(&p);
+                        st.record("open(/proc/self/fd/N)", &d, &[], || {
+                            format!("open({proc_path})")
+                        });
+                    }
+                    2 => {
+                        let m = bind(&proc_path, f);
+                        st.record("mount --bind handle", &m, &[], || {
+                            format!("mount --bind {proc_path}")
+                        });
+                    }
+                    3 => {
+                        let m = umount(f, 0);
+                        st.record("umount", &m, &[libc::EINVAL, libc::EBUSY], || {
+                            "umount".into()
+                        });
+                    }
+                    4 => {
+                        let m = umount(f, libc::MNT_DETACH);
+                        st.record("umount(MNT_DETACH)", &m, &[libc::EINVAL], || {
+                            "umount -l".into()
+                        });
+                    }
+                    5 => {
+                        // Through a bind mount, or the plain file when none is there.
+                        let d = open_ro(f);
+                        st.record("open(bind mount)", &d, &[], || "open(bind mount)".into());
+                    }
+                    _ => {
+                        let d = h.try_clone().and_then(|d| send_fd(&tx, &d));
+                        st.record(
+                            "send over SCM_RIGHTS",
+                            &d,
+                            &[libc::EAGAIN, libc::ENOBUFS],
+                            || "sendmsg".into(),
+                        );
+                    }
+                }
+            }
+            st
+        }));
+        drop(tx);
+        let _ = receiver.join();
+        for f in &files {
+            while umount(f, libc::MNT_DETACH).is_ok() {}
+        }
+    }
+    st
+}
+
+/// setns() through a handle, the /proc nsfs file and a pidfd of a child
+/// while the child (the namespaces' last process) exits; every thread goes
+/// back to its own namespaces after each join.
+pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
+    let mut st = Stats::default();
+    let flags = libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWCGROUP;
+    while !b.done() {
+        let sitter = match Sitter::spawn(flags) {
+            Ok(s) => s,
+            Err(e) => {
+                st.violate(format!("fork a child in new namespaces: {e}"));
+                break;
+            }
+        };
+        let pid = sitter.pid;
+        let handles: Vec<(NsType, io::Result<OwnedFd>)> =
+            [NsType::UTS, NsType::IPC, NsType::CGROUP]
+                .iter()
+                .map(|t| (*t, nsfd(pid, t.nstype())))
+                .collect();
+        for (_, h) in &handles {
+            if let Ok(h) = h {
+                note_created(&mut st, h);
+            }
+        }
+        let proc_uts = open_ro(&CString::new(format!("/proc/{pid}/ns/uts")).unwrap());
+        // SAFETY: pidfd_open takes integers.
+        let pidfd = res(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })
+            .map(|fd| unsafe { OwnedFd::from_raw_fd(fd as i32) });
+        let sitter = Mutex::new(Some(sitter));
+        st.merge(threads(o.threads + 1, |i| {
+            let mut st = Stats::default();
+            if i == o.threads {
+                // The exit, after a short while.
+                std::thread::sleep(Duration::from_millis(5));
+                if let Some(s) = sitter.lock().unwrap().take() {
+                    s.exit();
+                }
+                return st;
+            }
+            let own: Vec<io::Result<OwnedFd>> =
+                THREAD_TYPES.iter().map(|t| nsfd(0, t.nstype())).collect();
+            let mut r = rng(o, 3000 + i as u64);
+            for _ in 0..200 {
+                if !b.take() {
+                    break;
+                }
+                let (what, joined) = match r.u8(..3) {
+                    0 => {
+                        let (t, h) = &handles[r.usize(..handles.len())];
+                        let Ok(h) = h else { continue };
+                        let j = setns(h, t.flag);
+                        st.record("setns(handle)", &j, SETNS_ERRORS, || {
+                            format!("setns(handle, {})", t.name)
+                        });
+                        ("handle", j.is_ok())
+                    }
+                    1 => {
+                        let Ok(f) = &proc_uts else { continue };
+                        let j = setns(f, libc::CLONE_NEWUTS);
+                        st.record("setns(/proc nsfs file)", &j, SETNS_ERRORS, || {
+                            "setns(/proc/PID/ns/uts)".into()
+                        });
+                        ("proc", j.is_ok())
+                    }
+                    _ => {
+                        let Ok(p) = &pidfd else { continue };
+                        let j = setns(p, libc::CLONE_NEWUTS | libc::CLONE_NEWIPC);
+                        st.record("setns(pidfd)", &j, SETNS_ERRORS, || {
+                            "setns(pidfd, uts|ipc)".into()
+                        });
+                        ("pidfd", j.is_ok())
+                    }
+                };
+                if joined {
+                    for (t, h) in THREAD_TYPES.iter().zip(&own) {
+                        if let Ok(h) = h {
+                            if let Err(e) = setns(h, 0) {
+                                st.violate(format!(
+                                    "back to own {} namespace after setns({what}): {e}",
+                                    t.name
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            st
+        }));
+    }
+    st
+}
+
+const NS_GET_USERNS: u64 = 0xb701;
+const NS_GET_PARENT: u64 = 0xb702;
+
+/// The nsfs ioctls on handles of a pid namespace and its user namespace
+/// while the pid namespace's processes die.
+pub fn ioctls_while_namespace_dies(o: &Opts, b: &mut Budget) -> Stats {
+    use crate::sys::ioctl;
+    let mut st = Stats::default();
+    while !b.done() {
+        let sitter = match Sitter::spawn(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) {
+            Ok(s) => s,
+            Err(e) => {
+                st.violate(format!("fork a child in new user and pid namespaces: {e}"));
+                break;
+            }
+        };
+        let pidns = nsfd(sitter.pid, NsType::PID_FOR_CHILDREN.nstype());
+        let userns = nsfd(sitter.pid, NsType::USER.nstype());
+        st.record("nsfd(child)", &pidns, NSFD_ERRORS, || {
+            "nsfd(child, pid_for_children)".into()
+        });
+        st.record("nsfd(child)", &userns, NSFD_ERRORS, || {
+            "nsfd(child, user)".into()
+        });
+        for h in [&pidns, &userns].into_iter().flatten() {
+            note_created(&mut st, h);
+        }
+        let me = std::process::id() as libc::c_ulong;
+        let sitter = Mutex::new(Some(sitter));
+        st.merge(threads(o.threads + 1, |i| {
+            let mut st = Stats::default();
+            if i == o.threads {
+                std::thread::sleep(Duration::from_millis(5));
+                if let Some(s) = sitter.lock().unwrap().take() {
+                    s.exit();
+                }
+                return st;
+            }
+            let mut r = rng(o, 4000 + i as u64);
+            for _ in 0..200 {
+                if !b.take() {
+                    break;
+                }
+                let h = if r.bool() { &pidns } else { &userns };
+                let Ok(h) = h else { continue };
+                let (cmd, arg) = [
+                    (ioctl::NS_GET_PID_FROM_PIDNS, 1),
+                    (ioctl::NS_GET_TGID_FROM_PIDNS, 1),
+                    (ioctl::NS_GET_PID_IN_PIDNS, me),
+                    (NS_GET_USERNS, 0),
+                    (NS_GET_PARENT, 0),
+                    (ioctl::NS_GET_NSTYPE, 0),
+                    (ioctl::NS_GET_OWNER_UID, 0),
+                ][r.usize(..7)];
+                let x = if cmd == ioctl::NS_GET_OWNER_UID {
+                    crate::sys::ns_owner_uid(h).map(|_| 0)
+                } else if cmd == NS_GET_USERNS || cmd == NS_GET_PARENT {
+                    crate::sys::ns_ioctl_fd(h, cmd).map(|_| 0)
+                } else {
+                    crate::sys::ns_ioctl(h, cmd, arg)
+                };
+                st.record("nsfs ioctl", &x, IOCTL_ERRORS, || {
+                    format!("ioctl({cmd:#x}, {arg})")
+                });
+            }
+            st
+        }));
+    }
+    st
+}
+
+/// Mount-namespace handles bind-mounted, and unmounted, while the namespace's
+/// last process exits and the namespace is torn down.
+pub fn mntns_pin_while_torn_down(o: &Opts, b: &mut Budget) -> Stats {
+    let mut st = Stats::default();
+    let scratch = match Scratch::new("mnt") {
+        Ok(s) => s,
+        Err(e) => {
+            st.violate(format!("scratch tmpfs: {e}"));
+            return st;
+        }
+    };
+    let files: Vec<CString> = (0..8).map(|i| scratch.file(i)).collect();
+    while !b.done() {
+        let sitter = match Sitter::spawn(libc::CLONE_NEWNS) {
+            Ok(s) => s,
+            Err(e) => {
+                st.violate(format!("fork a child in a new mount namespace: {e}"));
+                break;
+            }
+        };
+        let pid = sitter.pid;
+        let h = nsfd(pid, NsType::MNT.nstype());
+        st.record("nsfd(child, mnt)", &h, NSFD_ERRORS, || {
+            "nsfd(child, mnt)".into()
+        });
+        let Ok(h) = h else { continue };
+        note_created(&mut st, &h);
+        let proc_path = format!("/proc/self/fd/{}", h.as_raw_fd());
+        let sitter = Mutex::new(Some(sitter));
+        st.merge(threads(o.threads + 1, |i| {
+            let mut st = Stats::default();
+            if i == o.threads {
+                std::thread::sleep(Duration::from_millis(5));
+                if let Some(s) = sitter.lock().unwrap().take() {
+                    s.exit();
+                }
+                return st;
+            }
+            let mut r = rng(o, 5000 + i as u64);
+            for _ in 0..100 {
+                if !b.take() {
+                    break;
+                }
+                let f = &files[r.usize(..files.len())];
+                match r.u8(..4) {
+                    0 => {
+                        let m = bind(&proc_path, f);
+                        st.record("mount --bind mnt handle", &m, &[], || {
+                            "mount --bind mnt handle".into()
+                        });
+                    }
+                    1 => {
+                        let m = umount(f, libc::MNT_DETACH);
+                        st.record("umount(MNT_DETACH)", &m, &[libc::EINVAL], || {
+                            "umount -l".into()
+                        });
+                    }
+                    2 => {
+                        let x = nsfd(pid, NsType::MNT.nstype());
+                        st.record("nsfd(exiting child, mnt)", &x, NSFD_ERRORS, || {
+                            "nsfd(exiting, mnt)".into()
+                        });
+                    }
+                    _ => {
+                        let d = open_ro(f);
+                        st.record("open(bind mount)", &d, &[], || "open(bind mount)".into());
+                    }
+                }
+            }
+            st
+        }));
+        drop(h);
+        for f in &files {
+            while umount(f, libc::MNT_DETACH).is_ok() {}
+        }
+    }
+    st
+}

@@ -1,0 +1,199 @@
+//! Counting: results per call, what was not allowed, the namespaces made,
+//! and the budget (operations and time) of a phase.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A phase's share of the run: operations and time, shared by its threads.
+#[derive(Clone)]
+pub struct Budget {
+    left: Arc<AtomicU64>,
+    deadline: Instant,
+}
+
+impl Budget {
+    pub fn new(ops: u64, time: Duration) -> Budget {
+        Budget {
+            left: Arc::new(AtomicU64::new(ops)),
+            deadline: Instant::now() + time,
+        }
+    }
+
+    /// Takes one operation; false when the count or the time is used up.
+    pub fn take(&self) -> bool {
+        Instant::now() < self.deadline
+            && self
+                .left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+    }
+
+    pub fn done(&self) -> bool {
+        self.left.load(Ordering::Relaxed) == 0 || Instant::now() >= self.deadline
+    }
+}
+
+/// The errno name of a result, for histograms and messages.
+pub fn errno_name(e: i32) -> String {
+    let name = match e {
+        libc::EPERM => "EPERM",
+        libc::ENOENT => "ENOENT",
+        libc::ESRCH => "ESRCH",
+        libc::EINTR => "EINTR",
+        libc::EBADF => "EBADF",
+        libc::ENOMEM => "ENOMEM",
+        libc::EACCES => "EACCES",
+        libc::EFAULT => "EFAULT",
+        libc::EBUSY => "EBUSY",
+        libc::EEXIST => "EEXIST",
+        libc::EXDEV => "EXDEV",
+        libc::ENOTDIR => "ENOTDIR",
+        libc::EINVAL => "EINVAL",
+        libc::ENFILE => "ENFILE",
+        libc::EMFILE => "EMFILE",
+        libc::ENOTTY => "ENOTTY",
+        libc::ENOSPC => "ENOSPC",
+        libc::ENOSYS => "ENOSYS",
+        libc::EOPNOTSUPP => "EOPNOTSUPP",
+        libc::EUSERS => "EUSERS",
+        libc::ESTALE => "ESTALE",
+        libc::E2BIG => "E2BIG",
+        libc::ENODEV => "ENODEV",
+        libc::EOVERFLOW => "EOVERFLOW",
+        libc::ECHILD => "ECHILD",
+        libc::EAGAIN => "EAGAIN",
+        _ => return format!("errno{e}"),
+    };
+    name.to_string()
+}
+
+/// What one phase (or one of its threads) did.
+#[derive(Default, Clone)]
+pub struct Stats {
+    counts: BTreeMap<(&'static str, String), u64>,
+    /// Results outside the allowed lists, and other broken rules, with the call.
+    pub violations: Vec<String>,
+    /// nsfs file handles of namespaces the phase made: all must be gone after it.
+    pub created: Vec<Vec<u8>>,
+}
+
+/// At most this many violations are kept (the count goes on).
+const MAX_VIOLATIONS: usize = 20;
+
+impl Stats {
+    /// Records `call`'s result; an errno outside `allowed` is a violation
+    /// described by `what` (the call with its arguments).
+    pub fn record<T>(
+        &mut self,
+        call: &'static str,
+        r: &io::Result<T>,
+        allowed: &[i32],
+        what: impl FnOnce() -> String,
+    ) {
+        let key = match r {
+            Ok(_) => "ok".to_string(),
+            Err(e) => errno_name(e.raw_os_error().unwrap_or(0)),
+        };
+        if let Err(e) = r {
+            let errno = e.raw_os_error().unwrap_or(0);
+            if !allowed.contains(&errno) {
+                self.violate(format!(
+                    "{}: {} (allowed: success, {})",
+                    what(),
+                    key,
+                    names(allowed)
+                ));
+            }
+        }
+        *self.counts.entry((call, key)).or_default() += 1;
+    }
+
+    pub fn violate(&mut self, msg: String) {
+        if self.violations.len() < MAX_VIOLATIONS {
+            self.violations.push(msg);
+        }
+    }
+
+    pub fn merge(&mut self, other: Stats) {
+        for (k, v) in other.counts {
+            *self.counts.entry(k).or_default() += v;
+        }
+        for v in other.violations {
+            self.violate(v);
+        }
+        self.created.extend(other.created);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// One line per call: `call: total (result count, ...)`.
+    pub fn histogram(&self) -> Vec<String> {
+        let mut per_call: BTreeMap<&str, Vec<(String, u64)>> = BTreeMap::new();
+        for ((call, res), n) in &self.counts {
+            per_call.entry(call).or_default().push((res.clone(), *n));
+        }
+        per_call
+            .into_iter()
+            .map(|(call, mut rs)| {
+                rs.sort_by_key(|r| std::cmp::Reverse(r.1));
+                let total: u64 = rs.iter().map(|r| r.1).sum();
+                let parts: Vec<String> = rs.iter().map(|(r, n)| format!("{r} {n}")).collect();
+                format!("{call}: {total} ({})", parts.join(", "))
+            })
+            .collect()
+    }
+
+    /// Encodes counts for a child process to send to its parent.
+    pub fn encode(&self) -> String {
+        let mut s = String::new();
+        for ((call, res), n) in &self.counts {
+            s += &format!("C {call} {res} {n}\n");
+        }
+        for v in &self.violations {
+            s += &format!("V {}\n", v.replace('\n', " "));
+        }
+        s
+    }
+
+    /// Adds what `encode` wrote; `calls` maps the names back to statics.
+    pub fn decode(&mut self, text: &str, calls: &[&'static str]) {
+        for line in text.lines() {
+            if let Some(v) = line.strip_prefix("V ") {
+                self.violate(v.to_string());
+            } else if let Some(c) = line.strip_prefix("C ") {
+                let mut w = c.rsplitn(3, ' ');
+                let (n, res, call) = (w.next(), w.next(), w.next());
+                let (Some(n), Some(res), Some(call)) = (n, res, call) else {
+                    continue;
+                };
+                let (Some(call), Ok(n)) = (calls.iter().find(|k| **k == call), n.parse::<u64>())
+                else {
+                    continue;
+                };
+                *self.counts.entry((call, res.to_string())).or_default() += n;
+            }
+        }
+    }
+}
+
+fn names(errnos: &[i32]) -> String {
+    errnos
+        .iter()
+        .map(|e| errno_name(*e))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The calls' result as `io::Result`.
+pub fn res(r: libc::c_long) -> io::Result<libc::c_long> {
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
