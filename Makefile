@@ -4,6 +4,7 @@
 #   make run [CMD='...'] [FLAVOUR=release]   set up, build, boot the kernel under virtme-ng
 #   make test              set up, build, boot, run every test suite (debug kernel)
 #   make bench [BENCH_ARGS='...']   the benchmark in the release kernel
+#   make stress [STRESS_ARGS='...'] races, fuzzing and leak accounting in the debug kernel
 #
 # When the kernel build reaches this directory it reads Kbuild, not this file.
 
@@ -18,12 +19,12 @@ export FLAVOUR
 TARGET := x86_64-unknown-linux-gnu
 export NSFD_UAPI_HEADERS := $(CURDIR)/build/usr-headers/include
 
-.PHONY: all toolchain kernel userspace run test bench patches clean distclean help
+.PHONY: all toolchain kernel userspace run test bench stress patches clean distclean help
 
 all: kernel userspace
 
 help:
-	@sed -n '3,7p' Makefile
+	@sed -n '3,8p' Makefile
 
 toolchain:
 	@scripts/setup-toolchain.sh --versions
@@ -46,6 +47,11 @@ test:
 # the table goes to results/bench.txt.
 bench:
 	@scripts/bench.sh
+
+# nsfd_stress with its full counts in the debug kernel, then the kernel-log
+# scan of that run; KTAP in results/stress.ktap.
+stress:
+	@scripts/stress.sh
 
 # The integration as a git am-able series against the pristine tree.
 patches:

@@ -133,6 +133,13 @@ impl Namespace {
         Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
     }
 
+    /// The namespace's reference count (`__ns_ref`): for tests of lifetime.
+    pub(crate) fn ref_count(&self) -> i32 {
+        // SAFETY: The namespace is alive while borrowed; reading its count has no other
+        // requirement.
+        unsafe { bindings::__ns_ref_read(self.as_ptr()) }
+    }
+
     /// Turns a counted `ns_common` pointer into an owned reference.
     ///
     /// # Safety
@@ -206,4 +213,11 @@ impl NsKind {
         // SAFETY: `get` returned null or a counted reference to a namespace with `ops` set.
         unsafe { Namespace::from_counted(ns) }
     }
+}
+
+/// Frees the files that kernel threads have closed: their last `fput()` is deferred to a work
+/// item, which this waits for.
+pub(crate) fn flush_delayed_fput() {
+    // SAFETY: `flush_delayed_fput` may be called from any sleepable context.
+    unsafe { bindings::flush_delayed_fput() };
 }

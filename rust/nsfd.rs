@@ -17,6 +17,7 @@ use kernel::{
     task::Pid, //
 };
 
+mod kunit;
 mod ns;
 mod nsset;
 mod open;

@@ -133,5 +133,6 @@ stamp "VM exited with $vmrc"
 for f in "$results"/ktap/*.ktap; do
 	grep -qxF "$(basename "$f")" <<<"$before" || cat "$f"
 done
+scripts/kunit-ktap.sh "$results/console.log" | tee "$results/ktap/kunit.ktap"
 scripts/scan-klog.sh "$results" | tee "$results/ktap/kernel-log.ktap"
 summary

@@ -84,6 +84,9 @@ suite nsfd nsfd_selftest
 # debug kernel, mean nothing and fail nothing; make bench measures).
 suite bench nsfd_bench --ktap --calls 50 --batches 3 --mem-fds 500 --pin 20,40 --pin-rounds 1 --settle 2
 suite clients "$top/selftests/clients.sh"
+# The stress program with small counts (make stress runs the full ones); its
+# kmemleak scan once at the end rather than after every phase.
+suite stress sh -c "cd /tmp && exec nsfd_stress --ops 4000 --fuzz 6000 --time 120 --threads 3 --kmemleak end"
 
 # The kernel's own selftests for this area (built by scripts/build-kselftests.sh).
 ks=$(readlink -f "$top/build")/kselftest

@@ -334,7 +334,7 @@ check nsfd_usage_error_exits_1 sh -c \
 check nsfd_failure_message_names_what_and_why sh -c \
 	'msg=$(nsfd show /proc/self/fd/999 2>&1); [ $? = 1 ] && [ "$msg" = "nsfd: cannot open /proc/self/fd/999: No such file or directory" ]'
 check nsfd_show_prints_fields sh -c \
-	'nsfd fd --net --fd 7 -- nsfd show /proc/self/fd/7 | grep -c "^\(type: net\|ns: [0-9]\|id: [0-9]\|userns: [0-9]\|owner_uid: 0\)$" | grep -qx 5'
+	'nsfd fd --net --fd 7 -- nsfd show /proc/self/fd/7 | grep -c "^\(type: net\|ns: [0-9]*\|id: [0-9]*\|userns: [0-9]*\|owner_uid: 0\)$" | grep -qx 5'
 check nsfd_show_partial_exits_1 sh -c \
 	'out=$(nsfd show /proc/self/ns/user 2>/dev/null); [ $? = 1 ] && echo "$out" | grep -qx "userns: -" && echo "$out" | grep -qx "type: user"'
 rm -rf "$userdir"

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::io;
 use std::os::fd::AsRawFd;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// listns(2) and its request (<linux/nsfs.h>).
@@ -213,9 +214,11 @@ impl Kmemleak {
         let _ = std::fs::write(&self.0, "clear");
     }
 
-    /// A scan now; every report is a problem. kmemleak reports an object only
-    /// once it has been unreferenced for 5 s, so wait that long first.
+    /// A scan now; every object kmemleak reports that no earlier scan of
+    /// this run reported is a problem. kmemleak reports an object only once
+    /// it has been unreferenced for 5 s, so wait that long first.
     pub fn scan(&self) -> Vec<String> {
+        static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
         std::thread::sleep(Duration::from_secs(6));
         let t0 = Instant::now();
         if let Err(e) = std::fs::write(&self.0, "scan") {
@@ -223,13 +226,20 @@ impl Kmemleak {
         }
         let report = std::fs::read_to_string(&self.0).unwrap_or_default();
         println!("# kmemleak scan: {:.1} s", t0.elapsed().as_secs_f64());
-        if report.trim().is_empty() {
+        let mut seen = SEEN.lock().unwrap();
+        let mut new = vec![];
+        let mut keep = false;
+        for line in report.lines() {
+            if line.starts_with("unreferenced object") {
+                keep = seen.insert(line.to_string());
+            }
+            if keep && new.len() < 40 {
+                new.push(line.to_string());
+            }
+        }
+        if new.is_empty() {
             return vec![];
         }
-        let _ = std::fs::write(&self.0, "clear");
-        vec![format!(
-            "kmemleak: {}",
-            report.lines().take(30).collect::<Vec<_>>().join("\n")
-        )]
+        vec![format!("kmemleak:\n{}", new.join("\n"))]
     }
 }

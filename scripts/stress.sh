@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make stress: build the debug flavour (KASAN, lockdep, kmemleak) and the
+# userspace, boot it, run nsfd_stress with its full default counts, then scan
+# the run's whole kernel log. KTAP in results/stress.ktap, the log scan in
+# results/ktap/kernel-log.ktap; the exit status fails if either failed.
+# STRESS_ARGS: options for nsfd_stress (--ops, --fuzz, --time, --seed, ...).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$NSFD_TOP"
+export FLAVOUR=debug
+
+scripts/setup-toolchain.sh
+scripts/build-kernel.sh
+export NSFD_UAPI_HEADERS=$NSFD_TOP/build/usr-headers/include
+RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked --target x86_64-unknown-linux-gnu
+results=$NSFD_RESULTS
+mkdir -p "$results/ktap"
+rm -f "$results/stress.ktap" "$results/dmesg.txt" "$results/kmemleak.txt"
+start=$(date +%s)
+# The stress run's dmesg is saved for the kernel-log scan, as make test's is.
+st=0
+scripts/vm.sh "cd /tmp && nsfd_stress ${STRESS_ARGS:-} >$results/stress.ktap; st=\$?; dmesg >$results/dmesg.txt; exit \$st" \
+	>/dev/null 2>"$results/stress-vm.log" || st=$?
+cat "$results/stress.ktap" 2>/dev/null || echo "nsfd: nsfd_stress wrote no KTAP: see $results/console.log"
+scripts/scan-klog.sh "$results" | tee "$results/ktap/kernel-log.ktap"
+klog=${PIPESTATUS[0]}
+echo "nsfd: make stress took $(($(date +%s) - start)) s (VM and scan; kernel and userspace were built before)"
+[ "$st" = 0 ] && [ "$klog" = 0 ]
