@@ -94,6 +94,13 @@ tree=$(readlink -f build/source 2>/dev/null || true)
 	else
 		echo "man_nsfd2_example_compiles fail see results/nsfd2-example.log"
 	fi
+	# The syzkaller description: syntax, names, and constants equal to the headers'.
+	if scripts/check-syzkaller.py selftests/syzkaller/nsfd.txt selftests/syzkaller/nsfd.txt.const \
+		build/usr-headers/include >"$results/check-syzkaller.txt" 2>&1; then
+		echo "syzkaller_description ok"
+	else
+		echo "syzkaller_description fail see results/check-syzkaller.txt"
+	fi
 } | host_suite build
 
 if [ "$kbuild" != ok ]; then
