@@ -9,10 +9,7 @@ set -euo pipefail
 cd "$NSFD_TOP"
 export FLAVOUR=release
 
-scripts/setup-toolchain.sh
-scripts/build-kernel.sh
-export NSFD_UAPI_HEADERS=$NSFD_TOP/build/usr-headers/include
-RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked --target x86_64-unknown-linux-gnu
+build_kernel_and_userspace
 mkdir -p "$NSFD_RESULTS"
 table=$NSFD_RESULTS/bench.txt
 rm -f "$table" "$table.vm"

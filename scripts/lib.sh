@@ -40,3 +40,13 @@ flavour_config() {
 	cat "${frags[@]}" >"$out.tmp" && mv "$out.tmp" "$out"
 	echo "$out"
 }
+
+# The set-up, the kernel of $FLAVOUR and the static userspace binaries: what
+# make bench and make stress need before they boot (make test times each).
+build_kernel_and_userspace() {
+	"$NSFD_TOP/scripts/setup-toolchain.sh"
+	"$NSFD_TOP/scripts/build-kernel.sh"
+	export NSFD_UAPI_HEADERS=$NSFD_TOP/build/usr-headers/include
+	(cd "$NSFD_TOP" && RUSTFLAGS="-C target-feature=+crt-static" \
+		cargo build -q --release --locked --target x86_64-unknown-linux-gnu)
+}

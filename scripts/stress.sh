@@ -10,10 +10,7 @@ set -euo pipefail
 cd "$NSFD_TOP"
 export FLAVOUR=debug
 
-scripts/setup-toolchain.sh
-scripts/build-kernel.sh
-export NSFD_UAPI_HEADERS=$NSFD_TOP/build/usr-headers/include
-RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --release --locked --target x86_64-unknown-linux-gnu
+build_kernel_and_userspace
 results=$NSFD_RESULTS
 mkdir -p "$results/ktap"
 rm -f "$results/stress.ktap" "$results/dmesg.txt" "$results/kmemleak.txt"

@@ -11,30 +11,7 @@ use std::os::fd::AsRawFd;
 
 /// Whether the namespace with 64-bit `id` and type `flag` is still listed by listns().
 pub(crate) fn listed(id: u64, flag: libc::c_int) -> io::Result<bool> {
-    #[repr(C)]
-    struct NsIdReq {
-        size: u32,
-        spare: u32,
-        ns_id: u64,
-        ns_type: u32,
-        spare2: u32,
-        user_ns_id: u64,
-    }
-    let req = NsIdReq {
-        size: 32,
-        spare: 0,
-        ns_id: 0,
-        ns_type: flag as u32,
-        spare2: 0,
-        user_ns_id: 0,
-    };
-    let mut ids = vec![0u64; 4096];
-    // SAFETY: listns(req, ids, nr, flags) with valid buffers; 470 is listns in every table.
-    let n = unsafe { libc::syscall(470, &req as *const NsIdReq, ids.as_mut_ptr(), ids.len(), 0) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(ids[..n as usize].contains(&id))
+    Ok(listns(flag as u32)?.contains(&id))
 }
 
 pub(crate) fn lifetime(c: &mut Cases) {

@@ -212,6 +212,17 @@ pub(crate) fn errno_name(e: i32) -> &'static str {
         libc::EOPNOTSUPP => "EOPNOTSUPP",
         libc::EUSERS => "EUSERS",
         libc::ESTALE => "ESTALE",
+        libc::EINTR => "EINTR",
+        libc::EXDEV => "EXDEV",
+        libc::ENFILE => "ENFILE",
+        libc::EMFILE => "EMFILE",
+        libc::ENOSPC => "ENOSPC",
+        libc::E2BIG => "E2BIG",
+        libc::ENODEV => "ENODEV",
+        libc::EOVERFLOW => "EOVERFLOW",
+        libc::ECHILD => "ECHILD",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOBUFS => "ENOBUFS",
         _ => "E?",
     }
 }
@@ -221,5 +232,43 @@ pub(crate) fn describe<T>(r: &io::Result<T>) -> String {
     match r {
         Ok(_) => "success".into(),
         Err(e) => errno_name(errno_of(e)).into(),
+    }
+}
+
+/// listns(2) (<linux/nsfs.h>): every namespace id of `ns_type` (0: all types)
+/// that the kernel lists, page by page. 470 is listns in every table.
+pub(crate) fn listns(ns_type: u32) -> io::Result<std::collections::BTreeSet<u64>> {
+    #[repr(C)]
+    struct NsIdReq {
+        size: u32,
+        spare: u32,
+        ns_id: u64,
+        ns_type: u32,
+        spare2: u32,
+        user_ns_id: u64,
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    let mut last = 0u64;
+    loop {
+        let req = NsIdReq {
+            size: std::mem::size_of::<NsIdReq>() as u32,
+            spare: 0,
+            ns_id: last,
+            ns_type,
+            spare2: 0,
+            user_ns_id: 0,
+        };
+        let mut buf = [0u64; 256];
+        // SAFETY: listns(req, ids, nr, flags) with `req` and `buf` valid for their sizes.
+        let n =
+            unsafe { libc::syscall(470, &req as *const NsIdReq, buf.as_mut_ptr(), buf.len(), 0) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        ids.extend(&buf[..n as usize]);
+        if (n as usize) < buf.len() {
+            return Ok(ids);
+        }
+        last = buf[n as usize - 1];
     }
 }

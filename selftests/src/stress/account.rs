@@ -8,17 +8,6 @@ use std::os::fd::AsRawFd;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// listns(2) and its request (<linux/nsfs.h>).
-const SYS_LISTNS: libc::c_long = 470;
-#[repr(C)]
-struct NsIdReq {
-    size: u32,
-    spare: u32,
-    ns_id: u64,
-    ns_type: u32,
-    spare2: u32,
-    user_ns_id: u64,
-}
 /// `FD_NSFS_ROOT` from <linux/fcntl.h>: open_by_handle_at()'s mount for nsfs handles.
 const FD_NSFS_ROOT: libc::c_int = -10003;
 /// Global counts may move by this much without any leak of ours: other
@@ -27,41 +16,6 @@ const FD_NSFS_ROOT: libc::c_int = -10003;
 const SLACK: i64 = 64;
 /// How long freeing may lag behind (RCU, delayed fput, namespace cleanup work).
 const SETTLE: Duration = Duration::from_secs(20);
-
-/// Every namespace id listns(2) lists.
-pub fn listns() -> io::Result<BTreeSet<u64>> {
-    let mut ids = BTreeSet::new();
-    let mut last = 0u64;
-    loop {
-        let req = NsIdReq {
-            size: std::mem::size_of::<NsIdReq>() as u32,
-            spare: 0,
-            ns_id: last,
-            ns_type: 0,
-            spare2: 0,
-            user_ns_id: 0,
-        };
-        let mut buf = [0u64; 256];
-        // SAFETY: `req` and `buf` are valid for the sizes passed.
-        let n = unsafe {
-            libc::syscall(
-                SYS_LISTNS,
-                &req as *const NsIdReq,
-                buf.as_mut_ptr(),
-                buf.len(),
-                0,
-            )
-        };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        ids.extend(&buf[..n as usize]);
-        if (n as usize) < buf.len() {
-            return Ok(ids);
-        }
-        last = buf[n as usize - 1];
-    }
-}
 
 /// The nsfs file handle of a namespace file (to check later that it is gone).
 pub fn file_handle(fd: &impl AsRawFd) -> Option<Vec<u8>> {
@@ -138,7 +92,7 @@ impl Snapshot {
             fds: open_fds(),
             inodes: first_number("/proc/sys/fs/inode-nr"),
             files: first_number("/proc/sys/fs/file-nr"),
-            namespaces: listns(),
+            namespaces: crate::sys::listns(0),
         }
     }
 }

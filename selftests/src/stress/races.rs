@@ -7,7 +7,7 @@ use crate::sys::{nsfd, setns, NsType, ALL_TYPES, FOR_CHILDREN_TYPES};
 use crate::Opts;
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -73,6 +73,22 @@ fn threads(n: usize, f: impl Fn(usize) -> Stats + Sync) -> Stats {
         }
     });
     all
+}
+
+/// Runs `work(i)` on `o.threads` threads while one more lets `sitter` (the
+/// last process of the namespaces they work on) exit after a short while.
+fn race_with_exit(o: &Opts, sitter: Sitter, work: impl Fn(usize) -> Stats + Sync) -> Stats {
+    let sitter = Mutex::new(Some(sitter));
+    threads(o.threads + 1, |i| {
+        if i < o.threads {
+            return work(i);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        if let Some(s) = sitter.lock().unwrap().take() {
+            s.exit();
+        }
+        Stats::default()
+    })
 }
 
 /// Forks a child that unshares `flags`, then runs `then` (which must not
@@ -313,6 +329,28 @@ pub fn nsfd_on_churning_tasks(o: &Opts, b: &mut Budget) -> Stats {
     })
 }
 
+/// A [`Sitter`] in new namespaces `flags`, or `None` with the reason recorded in `st`.
+fn sitter_or_violate(st: &mut Stats, flags: libc::c_int) -> Option<Sitter> {
+    Sitter::spawn(flags)
+        .map_err(|e| st.violate(format!("fork a child in new namespaces {flags:#x}: {e}")))
+        .ok()
+}
+
+/// A private scratch tmpfs with eight files to bind-mount on, or `None` with
+/// the reason recorded in `st`.
+fn scratch_files(st: &mut Stats, tag: &str) -> Option<(Scratch, Vec<CString>)> {
+    match Scratch::new(tag) {
+        Ok(s) => {
+            let files = (0..8).map(|i| s.file(i)).collect();
+            Some((s, files))
+        }
+        Err(e) => {
+            st.violate(format!("scratch tmpfs: {e}"));
+            None
+        }
+    }
+}
+
 /// A scratch directory on a private tmpfs, for bind mounts.
 struct Scratch(String);
 
@@ -388,55 +426,44 @@ fn open_ro(path: &CString) -> io::Result<OwnedFd> {
     })
 }
 
-/// Sends `fd` over `sock` (SCM_RIGHTS).
-fn send_fd(sock: &OwnedFd, fd: &OwnedFd) -> io::Result<libc::c_long> {
-    let mut byte = [0u8; 1];
-    let mut iov = libc::iovec {
-        iov_base: byte.as_mut_ptr().cast(),
-        iov_len: 1,
-    };
-    let mut cbuf = [0u64; 4];
-    // SAFETY: a msghdr over our buffers, with one SCM_RIGHTS control message that fits.
-    unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = libc::CMSG_SPACE(4) as _;
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        (*c).cmsg_level = libc::SOL_SOCKET;
-        (*c).cmsg_type = libc::SCM_RIGHTS;
-        (*c).cmsg_len = libc::CMSG_LEN(4) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<i32>(), fd.as_raw_fd());
-        res(libc::sendmsg(sock.as_raw_fd(), &msg, 0) as _)
-    }
+/// Sends a copy of `fd` over `sock` (SCM_RIGHTS).
+fn send_fd(sock: &OwnedFd, fd: &OwnedFd) -> io::Result<usize> {
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut cmsg = SendAncillaryBuffer::new(&mut space);
+    let fds = [fd.as_fd()];
+    cmsg.push(SendAncillaryMessage::ScmRights(&fds));
+    Ok(rustix::net::sendmsg(
+        sock,
+        &[io::IoSlice::new(b"h")],
+        &mut cmsg,
+        SendFlags::empty(),
+    )?)
 }
 
-/// Receives descriptors from `sock` and closes them, until it is shut down.
+/// Receives descriptors from `sock` and closes them, until the sender closes
+/// its end; returns how many.
 fn receive_and_close(sock: OwnedFd) -> usize {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
     let mut n = 0;
     loop {
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut cmsg = RecvAncillaryBuffer::new(&mut space);
         let mut byte = [0u8; 1];
-        let mut iov = libc::iovec {
-            iov_base: byte.as_mut_ptr().cast(),
-            iov_len: 1,
-        };
-        let mut cbuf = [0u64; 4];
-        // SAFETY: a msghdr over our buffers; any descriptor received is ours to close.
-        unsafe {
-            let mut msg: libc::msghdr = std::mem::zeroed();
-            msg.msg_iov = &mut iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = cbuf.as_mut_ptr().cast();
-            msg.msg_controllen = std::mem::size_of_val(&cbuf) as _;
-            if libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) <= 0 {
-                return n;
+        match rustix::net::recvmsg(
+            &sock,
+            &mut [io::IoSliceMut::new(&mut byte)],
+            &mut cmsg,
+            RecvFlags::CMSG_CLOEXEC,
+        ) {
+            Ok(r) if r.bytes > 0 => {
+                for m in cmsg.drain() {
+                    if let RecvAncillaryMessage::ScmRights(fds) = m {
+                        n += fds.count(); // each dropped, so closed
+                    }
+                }
             }
-            let c = libc::CMSG_FIRSTHDR(&msg);
-            if !c.is_null() && (*c).cmsg_type == libc::SCM_RIGHTS {
-                libc::close(std::ptr::read_unaligned(libc::CMSG_DATA(c).cast::<i32>()));
-                n += 1;
-            }
+            _ => return n,
         }
     }
 }
@@ -446,44 +473,33 @@ fn receive_and_close(sock: OwnedFd) -> usize {
 /// and MNT_DETACH), pass over a unix socket to a thread that closes it.
 pub fn handle_lifecycle(o: &Opts, b: &mut Budget) -> Stats {
     let mut st = Stats::default();
-    let scratch = match Scratch::new("life") {
-        Ok(s) => s,
-        Err(e) => {
-            st.violate(format!("scratch tmpfs: {e}"));
-            return st;
-        }
+    let Some((_scratch, files)) = scratch_files(&mut st, "life") else {
+        return st;
     };
-    let files: Vec<CString> = (0..8).map(|i| scratch.file(i)).collect();
     while !b.done() {
         // A namespace only the handle keeps: its process exits right away.
-        let sitter = match Sitter::spawn(libc::CLONE_NEWUTS) {
-            Ok(s) => s,
-            Err(e) => {
-                st.violate(format!("fork a child in a new uts namespace: {e}"));
-                break;
-            }
+        let Some(sitter) = sitter_or_violate(&mut st, libc::CLONE_NEWUTS) else {
+            break;
         };
         let h = nsfd(sitter.pid, NsType::UTS.nstype());
         st.record("nsfd(child)", &h, NSFD_ERRORS, || "nsfd(child, uts)".into());
         sitter.exit();
         let Ok(h) = h else { continue };
         note_created(&mut st, &h);
-        let mut sv = [0; 2];
-        // SAFETY: room for two descriptors.
-        if unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-                0,
-                sv.as_mut_ptr(),
-            )
-        } < 0
-        {
-            st.violate("socketpair failed".into());
-            break;
-        }
-        // SAFETY: our new descriptors.
-        let (tx, rx) = unsafe { (OwnedFd::from_raw_fd(sv[0]), OwnedFd::from_raw_fd(sv[1])) };
+        use rustix::net::{AddressFamily, SocketFlags, SocketType};
+        let pair = rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        );
+        let (tx, rx) = match pair {
+            Ok(p) => p,
+            Err(e) => {
+                st.violate(format!("socketpair: {e}"));
+                break;
+            }
+        };
         let receiver = std::thread::spawn(move || receive_and_close(rx));
         let proc_path = format!("/proc/self/fd/{}", h.as_raw_fd());
         let round = Budget::new(2000, Duration::from_secs(30));
@@ -556,12 +572,8 @@ pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
     let mut st = Stats::default();
     let flags = libc::CLONE_NEWUTS | libc::CLONE_NEWIPC | libc::CLONE_NEWCGROUP;
     while !b.done() {
-        let sitter = match Sitter::spawn(flags) {
-            Ok(s) => s,
-            Err(e) => {
-                st.violate(format!("fork a child in new namespaces: {e}"));
-                break;
-            }
+        let Some(sitter) = sitter_or_violate(&mut st, flags) else {
+            break;
         };
         let pid = sitter.pid;
         let handles: Vec<(NsType, io::Result<OwnedFd>)> =
@@ -578,17 +590,8 @@ pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
         // SAFETY: pidfd_open takes integers.
         let pidfd = res(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })
             .map(|fd| unsafe { OwnedFd::from_raw_fd(fd as i32) });
-        let sitter = Mutex::new(Some(sitter));
-        st.merge(threads(o.threads + 1, |i| {
+        st.merge(race_with_exit(o, sitter, |i| {
             let mut st = Stats::default();
-            if i == o.threads {
-                // The exit, after a short while.
-                std::thread::sleep(Duration::from_millis(5));
-                if let Some(s) = sitter.lock().unwrap().take() {
-                    s.exit();
-                }
-                return st;
-            }
             let own: Vec<io::Result<OwnedFd>> =
                 THREAD_TYPES.iter().map(|t| nsfd(0, t.nstype())).collect();
             let mut r = rng(o, 3000 + i as u64);
@@ -651,12 +654,9 @@ pub fn ioctls_while_namespace_dies(o: &Opts, b: &mut Budget) -> Stats {
     use crate::sys::ioctl;
     let mut st = Stats::default();
     while !b.done() {
-        let sitter = match Sitter::spawn(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) {
-            Ok(s) => s,
-            Err(e) => {
-                st.violate(format!("fork a child in new user and pid namespaces: {e}"));
-                break;
-            }
+        let Some(sitter) = sitter_or_violate(&mut st, libc::CLONE_NEWUSER | libc::CLONE_NEWPID)
+        else {
+            break;
         };
         let pidns = nsfd(sitter.pid, NsType::PID_FOR_CHILDREN.nstype());
         let userns = nsfd(sitter.pid, NsType::USER.nstype());
@@ -670,16 +670,8 @@ pub fn ioctls_while_namespace_dies(o: &Opts, b: &mut Budget) -> Stats {
             note_created(&mut st, h);
         }
         let me = std::process::id() as libc::c_ulong;
-        let sitter = Mutex::new(Some(sitter));
-        st.merge(threads(o.threads + 1, |i| {
+        st.merge(race_with_exit(o, sitter, |i| {
             let mut st = Stats::default();
-            if i == o.threads {
-                std::thread::sleep(Duration::from_millis(5));
-                if let Some(s) = sitter.lock().unwrap().take() {
-                    s.exit();
-                }
-                return st;
-            }
             let mut r = rng(o, 4000 + i as u64);
             for _ in 0..200 {
                 if !b.take() {
@@ -717,21 +709,12 @@ pub fn ioctls_while_namespace_dies(o: &Opts, b: &mut Budget) -> Stats {
 /// last process exits and the namespace is torn down.
 pub fn mntns_pin_while_torn_down(o: &Opts, b: &mut Budget) -> Stats {
     let mut st = Stats::default();
-    let scratch = match Scratch::new("mnt") {
-        Ok(s) => s,
-        Err(e) => {
-            st.violate(format!("scratch tmpfs: {e}"));
-            return st;
-        }
+    let Some((_scratch, files)) = scratch_files(&mut st, "mnt") else {
+        return st;
     };
-    let files: Vec<CString> = (0..8).map(|i| scratch.file(i)).collect();
     while !b.done() {
-        let sitter = match Sitter::spawn(libc::CLONE_NEWNS) {
-            Ok(s) => s,
-            Err(e) => {
-                st.violate(format!("fork a child in a new mount namespace: {e}"));
-                break;
-            }
+        let Some(sitter) = sitter_or_violate(&mut st, libc::CLONE_NEWNS) else {
+            break;
         };
         let pid = sitter.pid;
         let h = nsfd(pid, NsType::MNT.nstype());
@@ -741,16 +724,8 @@ pub fn mntns_pin_while_torn_down(o: &Opts, b: &mut Budget) -> Stats {
         let Ok(h) = h else { continue };
         note_created(&mut st, &h);
         let proc_path = format!("/proc/self/fd/{}", h.as_raw_fd());
-        let sitter = Mutex::new(Some(sitter));
-        st.merge(threads(o.threads + 1, |i| {
+        st.merge(race_with_exit(o, sitter, |i| {
             let mut st = Stats::default();
-            if i == o.threads {
-                std::thread::sleep(Duration::from_millis(5));
-                if let Some(s) = sitter.lock().unwrap().take() {
-                    s.exit();
-                }
-                return st;
-            }
             let mut r = rng(o, 5000 + i as u64);
             for _ in 0..100 {
                 if !b.take() {

@@ -38,36 +38,10 @@ impl Budget {
 
 /// The errno name of a result, for histograms and messages.
 pub fn errno_name(e: i32) -> String {
-    let name = match e {
-        libc::EPERM => "EPERM",
-        libc::ENOENT => "ENOENT",
-        libc::ESRCH => "ESRCH",
-        libc::EINTR => "EINTR",
-        libc::EBADF => "EBADF",
-        libc::ENOMEM => "ENOMEM",
-        libc::EACCES => "EACCES",
-        libc::EFAULT => "EFAULT",
-        libc::EBUSY => "EBUSY",
-        libc::EEXIST => "EEXIST",
-        libc::EXDEV => "EXDEV",
-        libc::ENOTDIR => "ENOTDIR",
-        libc::EINVAL => "EINVAL",
-        libc::ENFILE => "ENFILE",
-        libc::EMFILE => "EMFILE",
-        libc::ENOTTY => "ENOTTY",
-        libc::ENOSPC => "ENOSPC",
-        libc::ENOSYS => "ENOSYS",
-        libc::EOPNOTSUPP => "EOPNOTSUPP",
-        libc::EUSERS => "EUSERS",
-        libc::ESTALE => "ESTALE",
-        libc::E2BIG => "E2BIG",
-        libc::ENODEV => "ENODEV",
-        libc::EOVERFLOW => "EOVERFLOW",
-        libc::ECHILD => "ECHILD",
-        libc::EAGAIN => "EAGAIN",
-        _ => return format!("errno{e}"),
-    };
-    name.to_string()
+    match crate::sys::errno_name(e) {
+        "E?" => format!("errno{e}"),
+        n => n.to_string(),
+    }
 }
 
 /// What one phase (or one of its threads) did.
