@@ -110,7 +110,11 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
                 if !valid_nstype(nstype) {
                     st.violate(format!("{}: succeeded with an invalid nstype", what()));
                 }
-                if pid == alive_pid && st.created.len() < 16 {
+                // The child's own namespaces (the rest are ours) must die with it.
+                let new_ns = [libc::CLONE_NEWUTS, libc::CLONE_NEWIPC]
+                    .map(|f| f as u64)
+                    .contains(&nstype);
+                if pid == alive_pid && new_ns && st.created.len() < 16 {
                     if let Some(h) = file_handle(&fd) {
                         st.created.push(h);
                     }
@@ -372,11 +376,10 @@ pub fn setns_calls(o: &Opts, b: &mut Budget) -> Stats {
     let exited = exited_child(true);
     let mut batch = 0;
     while !b.done() {
-        let mut calls = 0;
-        while calls < 5000 && b.take() {
-            calls += 1;
-        }
-        st.merge(setns_batch(o, batch, calls, sitter.pid, thread, exited));
+        // A batch may end early (in a user namespace): only its calls count.
+        let got = setns_batch(o, batch, b.left().min(5000), sitter.pid, thread, exited);
+        b.consume(got.total());
+        st.merge(got);
         batch += 1;
     }
     drop(sitter);
@@ -437,8 +440,6 @@ impl Pointers {
 /// ioctl(handle, cmd, arg) with random commands (the nsfs group, any group)
 /// and random arguments, including bad pointers.
 pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
-    const NS_GET_USERNS: u64 = 0xb701;
-    const NS_GET_PARENT: u64 = 0xb702;
     let mut st = Stats::default();
     let mut r = fastrand::Rng::with_seed(o.seed.rotate_left(17));
     let sitter = crate::races::spawn_sitter(
@@ -457,6 +458,15 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
         }
     }
     let mut ptrs = Pointers::new();
+    // Nothing else opens files during the loop: a higher open descriptor is
+    // one an ioctl returned (NS_GET_USERNS, NS_GET_PARENT, NS_MNT_GET_NEXT...).
+    let highest = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
     let mut n = 0u64;
     while b.take() {
         n += 1;
@@ -487,9 +497,12 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
         // must refuse to touch (EFAULT): no random address of our own.
         let x = res(unsafe { libc::ioctl(h.as_raw_fd(), cmd as _, arg) } as _);
         if let Ok(fd) = x {
-            if cmd == NS_GET_USERNS || cmd == NS_GET_PARENT {
-                // SAFETY: these two return a new descriptor, ours to close.
-                unsafe { libc::close(fd as RawFd) };
+            let fd = fd as RawFd;
+            // SAFETY: F_GETFD only asks whether the number is open.
+            let open = fd > highest && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0;
+            if open {
+                // SAFETY: above every descriptor we had: a new one the ioctl made, ours.
+                unsafe { libc::close(fd) };
             }
         }
         st.record("ioctl(handle)", &x, IOCTL_ERRORS, || {

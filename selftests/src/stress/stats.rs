@@ -31,6 +31,20 @@ impl Budget {
                 .is_ok()
     }
 
+    /// The operations left.
+    pub fn left(&self) -> u64 {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// Uses up `n` operations at once.
+    pub fn consume(&self, n: u64) {
+        let _ = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+                Some(l.saturating_sub(n.max(1)))
+            });
+    }
+
     pub fn done(&self) -> bool {
         self.left.load(Ordering::Relaxed) == 0 || Instant::now() >= self.deadline
     }
