@@ -3,7 +3,7 @@
 //! KUnit tests of the component, run by a kernel built with `CONFIG_KUNIT=y` at boot (the debug
 //! flavour); `make test` collects their KTAP from the kernel log as the `kunit` suite.
 
-use kernel::kunit::kunit_tests;
+use kernel::prelude::*;
 
 #[kunit_tests(nsfd)]
 mod tests {
