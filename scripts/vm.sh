@@ -41,7 +41,7 @@ if [ "$(id -u)" = 0 ]; then
 	binview=$NSFD_CACHE/vm-bin
 	rm -rf "$binview"
 	mkdir -p "$binview"
-	for f in /usr/local/bin/* "$bindir"/nsfd "$bindir"/nsfd_selftest "$bindir"/nsfd_bench; do
+	for f in /usr/local/bin/* "$bindir"/nsfd "$bindir"/nsfd_selftest "$bindir"/nsfd_stress "$bindir"/nsfd_bench; do
 		[ -e "$f" ] && ln -sfn "$f" "$binview/${f##*/}"
 	done
 	vng=(unshare -m --propagation private sh -c '

@@ -143,14 +143,20 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
 struct PoolFd {
     what: String,
     fd: RawFd,
+    /// The namespace type of a namespace file (what a setns(fd, 0) joins).
+    ty: Option<NsType>,
     _owned: Option<OwnedFd>,
 }
 
 fn owned(what: impl Into<String>, fd: std::io::Result<OwnedFd>, pool: &mut Vec<PoolFd>) {
     if let Ok(fd) = fd {
+        let ty = crate::sys::ns_ioctl(&fd, crate::sys::ioctl::NS_GET_NSTYPE, 0)
+            .ok()
+            .and_then(NsType::by_flag);
         pool.push(PoolFd {
             what: what.into(),
             fd: fd.as_raw_fd(),
+            ty,
             _owned: Some(fd),
         });
     }
@@ -247,6 +253,7 @@ fn setns_pool(child: libc::pid_t, thread: libc::pid_t, exited: libc::pid_t) -> V
         pool.push(PoolFd {
             what: what.into(),
             fd,
+            ty: None,
             _owned: None,
         });
     }
@@ -266,10 +273,13 @@ fn random_setns_flags(r: &mut fastrand::Rng) -> libc::c_int {
     }
 }
 
-/// Joins this process back to its namespaces after a successful setns();
-/// false when that is impossible (a user namespace was joined).
-fn restore(own: &[(NsType, OwnedFd)]) -> bool {
+/// Joins this process back to its namespaces of the types `flags` names
+/// (all when 0) after a successful setns(); false when that is impossible
+/// (a user namespace was joined).
+fn restore(own: &[(NsType, OwnedFd)], flags: libc::c_int) -> bool {
+    let changed = |t: &NsType| flags == 0 || flags & t.flag != 0;
     own.iter()
+        .filter(|(t, _)| changed(t))
         .all(|(t, h)| t.flag == libc::CLONE_NEWUSER || setns(h, 0).is_ok())
         && own
             .iter()
@@ -327,7 +337,13 @@ fn setns_batch(
                 )
             };
             st.record("setns", &x, SETNS_ERRORS, what);
-            if x.is_ok() && !restore(&own) {
+            // setns(nsfs file, 0) joins the file's type; a pidfd, those in `flags`.
+            let joined = if flags == 0 {
+                f.ty.map_or(0, |t| t.flag)
+            } else {
+                flags
+            };
+            if x.is_ok() && !restore(&own, joined) {
                 break; // in a user namespace now: the next batch starts afresh
             }
         }
@@ -458,15 +474,14 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
         }
     }
     let mut ptrs = Pointers::new();
-    // Nothing else opens files during the loop: a higher open descriptor is
-    // one an ioctl returned (NS_GET_USERNS, NS_GET_PARENT, NS_MNT_GET_NEXT...).
-    let highest = std::fs::read_dir("/proc/self/fd")
+    // Nothing else opens files during the loop: an open descriptor not in
+    // this set is one an ioctl returned (NS_GET_USERNS, NS_MNT_GET_NEXT...).
+    let before: std::collections::HashSet<RawFd> = std::fs::read_dir("/proc/self/fd")
         .map(|d| {
-            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-                .max()
-                .unwrap_or(0)
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
         })
-        .unwrap_or(0);
+        .unwrap_or_default();
     let mut n = 0u64;
     while b.take() {
         n += 1;
@@ -499,9 +514,10 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
         if let Ok(fd) = x {
             let fd = fd as RawFd;
             // SAFETY: F_GETFD only asks whether the number is open.
-            let open = fd > highest && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0;
+            let open =
+                fd >= 0 && !before.contains(&fd) && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0;
             if open {
-                // SAFETY: above every descriptor we had: a new one the ioctl made, ours.
+                // SAFETY: not one we had: a new descriptor the ioctl made, ours.
                 unsafe { libc::close(fd) };
             }
         }

@@ -49,6 +49,11 @@ pub const IOCTL_ERRORS: &[i32] = &[
     libc::ENOMEM,
 ];
 
+/// mount(2) on a target whose top mount another thread unmounts between the
+/// lookup and the lock fails with ENOENT (do_lock_mount(): the mount is no
+/// longer mounted), whatever the source.
+const MOUNT_RACE_ERRORS: &[i32] = &[libc::ENOENT];
+
 /// The namespace types a thread can join and leave again (uts, ipc, net,
 /// cgroup: per thread, no single-thread rule).
 const THREAD_TYPES: [NsType; 4] = [NsType::UTS, NsType::IPC, NsType::NET, NsType::CGROUP];
@@ -153,22 +158,34 @@ pub fn spawn_sitter_with_thread(flags: libc::c_int) -> io::Result<(Sitter, libc:
         return Err(io::Error::last_os_error());
     }
     if pid == 0 {
+        // A new user namespace needs a single thread, and no thread can be
+        // made once the pid or time namespace for children differs: the
+        // thread comes between the two.
+        let later = flags & (libc::CLONE_NEWPID | libc::CLONE_NEWTIME);
         // SAFETY: system calls on the child's own pipe ends.
         unsafe {
             libc::close(go[1]);
-            if libc::unshare(flags) < 0 {
+            if libc::unshare(flags & !later) < 0 {
                 libc::_exit(3);
             }
         }
         let (rd, wr) = (go[0], ready[1]);
+        let (tx, rx) = std::sync::mpsc::channel();
         let t = std::thread::spawn(move || {
-            // SAFETY: gettid and a write of four bytes from a local.
-            let tid = unsafe { libc::gettid() };
-            unsafe { libc::write(wr, (&tid as *const libc::pid_t).cast(), 4) };
+            // SAFETY: gettid has no preconditions.
+            let _ = tx.send(unsafe { libc::gettid() });
             let mut b = 0u8;
             // SAFETY: the thread waits for EOF too.
             unsafe { libc::read(rd, (&mut b as *mut u8).cast(), 1) };
         });
+        let tid: libc::pid_t = rx.recv().unwrap_or(0);
+        // SAFETY: plain system calls; the thread is made, now the namespaces for children.
+        unsafe {
+            if libc::unshare(later) < 0 {
+                libc::_exit(3);
+            }
+            libc::write(wr, (&tid as *const libc::pid_t).cast(), 4);
+        }
         let _ = t.join();
         exit_now()
     }
@@ -522,7 +539,7 @@ pub fn handle_lifecycle(o: &Opts, b: &mut Budget) -> Stats {
                     }
                     2 => {
                         let m = bind(&proc_path, f);
-                        st.record("mount --bind handle", &m, &[], || {
+                        st.record("mount --bind handle", &m, MOUNT_RACE_ERRORS, || {
                             format!("mount --bind {proc_path}")
                         });
                     }
@@ -735,7 +752,7 @@ pub fn mntns_pin_while_torn_down(o: &Opts, b: &mut Budget) -> Stats {
                 match r.u8(..4) {
                     0 => {
                         let m = bind(&proc_path, f);
-                        st.record("mount --bind mnt handle", &m, &[], || {
+                        st.record("mount --bind mnt handle", &m, MOUNT_RACE_ERRORS, || {
                             "mount --bind mnt handle".into()
                         });
                     }
