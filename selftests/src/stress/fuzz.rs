@@ -275,7 +275,7 @@ fn random_setns_flags(r: &mut fastrand::Rng) -> libc::c_int {
 
 /// Joins this process back to its namespaces of the types `flags` names
 /// (all when 0) after a successful setns(); false when that is impossible
-/// (a user namespace was joined).
+/// (a user namespace was joined, and with it the capabilities are gone).
 fn restore(own: &[(NsType, OwnedFd)], flags: libc::c_int) -> bool {
     let changed = |t: &NsType| flags == 0 || flags & t.flag != 0;
     own.iter()
@@ -325,6 +325,7 @@ fn setns_batch(
             .filter_map(|t| nsfd(0, t.nstype()).ok().map(|h| (*t, h)))
             .collect();
         let pool = setns_pool(child, thread, exited);
+        let mut stranded = false;
         for n in 0..calls {
             let f = &pool[r.usize(..pool.len())];
             let flags = random_setns_flags(&mut r);
@@ -343,8 +344,10 @@ fn setns_batch(
             } else {
                 flags
             };
-            if x.is_ok() && !restore(&own, joined) {
-                break; // in a user namespace now: the next batch starts afresh
+            // Once in another user namespace there is no way back: the batch
+            // goes on from there (the same seed gives the same path).
+            if x.is_ok() && !stranded && !restore(&own, joined) {
+                stranded = true;
             }
         }
         let mut w = std::fs::File::from(wr);
@@ -392,7 +395,7 @@ pub fn setns_calls(o: &Opts, b: &mut Budget) -> Stats {
     let exited = exited_child(true);
     let mut batch = 0;
     while !b.done() {
-        // A batch may end early (in a user namespace): only its calls count.
+        // Only the calls a batch made count (it may die early).
         let got = setns_batch(o, batch, b.left().min(5000), sitter.pid, thread, exited);
         b.consume(got.total());
         st.merge(got);
