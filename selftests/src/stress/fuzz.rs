@@ -479,12 +479,18 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
     let mut ptrs = Pointers::new();
     // Nothing else opens files during the loop: an open descriptor not in
     // this set is one an ioctl returned (NS_GET_USERNS, NS_MNT_GET_NEXT...).
-    let before: std::collections::HashSet<RawFd> = std::fs::read_dir("/proc/self/fd")
+    let listed: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
         .map(|d| {
             d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
                 .collect()
         })
         .unwrap_or_default();
+    // Without the directory's own descriptor, closed again by now.
+    let before: std::collections::HashSet<RawFd> = listed
+        .into_iter()
+        // SAFETY: F_GETFD only asks whether a number is open.
+        .filter(|fd| unsafe { libc::fcntl(*fd, libc::F_GETFD) } >= 0)
+        .collect();
     let mut n = 0u64;
     while b.take() {
         n += 1;
