@@ -122,8 +122,11 @@ fi
 cargo test --locked >"$results/cargo-test.log" 2>&1
 ct=$?
 {
+	# "test NAME ... STATUS" as "NAME ok|fail|skip ignored"; a doctest's
+	# NAME ("path - (line N) - compile") becomes one word.
 	sed -n 's/^test \(.*\) \.\.\. \(ok\|FAILED\|ignored\)$/\1 \2/p' "$results/cargo-test.log" |
-		sed 's/::/_/g; s/ FAILED$/ fail/; s/ ignored$/ skip ignored/'
+		awk '{ st = $NF; $NF = ""; name = $0; gsub(/::/, "_", name); gsub(/[^A-Za-z0-9_]+/, "_", name); sub(/_$/, "", name)
+			print name, (st == "FAILED" ? "fail" : st == "ignored" ? "skip ignored" : st) }'
 	if [ "$ct" = 0 ]; then echo "cargo_test_exit_status ok"; else echo "cargo_test_exit_status fail see results/cargo-test.log"; fi
 } | host_suite host-unit
 
