@@ -168,7 +168,10 @@ fn main() {
         .collect();
     let races = phases.iter().filter(|p| !p.fuzz).count().max(1) as u64;
     let fuzzes = phases.iter().filter(|p| p.fuzz).count().max(1) as u64;
-    let per_phase_time = o.time / phases.len().max(1) as u32;
+    // Each phase may use the time left divided among the phases left, so
+    // that what a quick phase leaves goes to the slower ones after it.
+    let deadline = Instant::now() + o.time;
+    let phases_left = std::rc::Rc::new(std::cell::Cell::new(phases.len() as u32));
     println!(
         "# nsfd_stress: seed {} (rerun with --seed {}), {} racing ops, {} fuzzed calls, time limit {} s",
         o.seed,
@@ -194,9 +197,13 @@ fn main() {
         };
         let each_phase = o.kmemleak_each_phase;
         let km = account::Kmemleak::open();
+        let phases_left = phases_left.clone();
         c.case(p.name, move || {
             let before = account::Snapshot::take();
-            let mut budget = stats::Budget::new(share, per_phase_time);
+            let left = phases_left.get().max(1);
+            phases_left.set(left - 1);
+            let time = deadline.saturating_duration_since(Instant::now()) / left;
+            let mut budget = stats::Budget::new(share, time);
             let t0 = Instant::now();
             let st = (p.run)(&o, &mut budget);
             let secs = t0.elapsed().as_secs_f64();
