@@ -190,10 +190,11 @@ fn main() {
     let started = Instant::now();
     for p in phases {
         let o = o.clone();
+        // Rounded up: a run makes at least the counts asked for.
         let share = if p.fuzz {
-            o.fuzz / fuzzes
+            o.fuzz.div_ceil(fuzzes)
         } else {
-            o.ops / races
+            o.ops.div_ceil(races)
         };
         let each_phase = o.kmemleak_each_phase;
         let km = account::Kmemleak::open();
