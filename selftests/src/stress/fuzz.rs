@@ -60,6 +60,7 @@ fn exited_child(reap: bool) -> libc::pid_t {
         unsafe { libc::waitpid(pid, &mut st, 0) };
     } else {
         // Until it is a zombie.
+        // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: `info` is a valid out-buffer; WNOWAIT leaves the zombie.
         unsafe {
@@ -170,7 +171,7 @@ fn open_flags(path: &str, flags: libc::c_int) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
-fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> std::io::Result<OwnedFd> {
+pub(crate) fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> std::io::Result<OwnedFd> {
     // SAFETY: pidfd_open takes integers.
     let fd = res(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) })?;
     // SAFETY: our new descriptor.
@@ -232,15 +233,16 @@ fn setns_pool(child: libc::pid_t, thread: libc::pid_t, exited: libc::pid_t) -> V
         open_flags("/proc/self/status", libc::O_PATH),
         &mut pool,
     );
-    // SAFETY: socket and eventfd take integers.
-    let sock =
-        res(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) } as _)
-            .map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
-    owned("socket", sock, &mut pool);
-    // SAFETY: as above.
-    let efd = res(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) } as _)
-        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
-    owned("eventfd", efd, &mut pool);
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    let sock = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    );
+    owned("socket", sock.map_err(Into::into), &mut pool);
+    let efd = rustix::event::eventfd(0, rustix::event::EventfdFlags::CLOEXEC);
+    owned("eventfd", efd.map_err(Into::into), &mut pool);
     let closed = open_flags("/proc/self/status", libc::O_RDONLY)
         .map(|f| f.as_raw_fd())
         .unwrap_or(1000);

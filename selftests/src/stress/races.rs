@@ -434,15 +434,6 @@ fn umount(dst: &CString, flags: libc::c_int) -> io::Result<libc::c_long> {
     res(unsafe { libc::umount2(dst.as_ptr(), flags) } as _)
 }
 
-fn open_ro(path: &CString) -> io::Result<OwnedFd> {
-    // SAFETY: valid string.
-    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-    res(fd as _).map(|fd| {
-        // SAFETY: our new descriptor.
-        unsafe { OwnedFd::from_raw_fd(fd as i32) }
-    })
-}
-
 /// Sends a copy of `fd` over `sock` (SCM_RIGHTS).
 fn send_fd(sock: &OwnedFd, fd: &OwnedFd) -> io::Result<usize> {
     use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
@@ -531,8 +522,7 @@ pub fn handle_lifecycle(o: &Opts, b: &mut Budget) -> Stats {
                         st.record("dup+close", &d, &[libc::EMFILE], || "dup".into());
                     }
                     1 => {
-                        let p = CString::new(proc_path.as_str()).unwrap();
-                        let d = open_ro(&p);
+                        let d = crate::sys::open_ro(&proc_path);
                         st.record("open(/proc/self/fd/N)", &d, &[], || {
                             format!("open({proc_path})")
                         });
@@ -557,7 +547,7 @@ pub fn handle_lifecycle(o: &Opts, b: &mut Budget) -> Stats {
                     }
                     5 => {
                         // Through a bind mount, or the plain file when none is there.
-                        let d = open_ro(f);
+                        let d = crate::sys::open_ro(f.to_str().unwrap());
                         st.record("open(bind mount)", &d, &[], || "open(bind mount)".into());
                     }
                     _ => {
@@ -603,10 +593,8 @@ pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
                 note_created(&mut st, h);
             }
         }
-        let proc_uts = open_ro(&CString::new(format!("/proc/{pid}/ns/uts")).unwrap());
-        // SAFETY: pidfd_open takes integers.
-        let pidfd = res(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })
-            .map(|fd| unsafe { OwnedFd::from_raw_fd(fd as i32) });
+        let proc_uts = crate::sys::open_ro(&format!("/proc/{pid}/ns/uts"));
+        let pidfd = crate::fuzz::pidfd_open(pid, 0);
         st.merge(race_with_exit(o, sitter, |i| {
             let mut st = Stats::default();
             let own: Vec<io::Result<OwnedFd>> =
@@ -769,7 +757,7 @@ pub fn mntns_pin_while_torn_down(o: &Opts, b: &mut Budget) -> Stats {
                         });
                     }
                     _ => {
-                        let d = open_ro(f);
+                        let d = crate::sys::open_ro(f.to_str().unwrap());
                         st.record("open(bind mount)", &d, &[], || "open(bind mount)".into());
                     }
                 }
