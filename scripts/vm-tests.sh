@@ -65,16 +65,28 @@ boot_checks() {
 suite boot boot_checks
 
 # nsfd.2's EXAMPLES program (compiled by make test's build suite) prints
-# what readlink shows for the caller's network namespace.
+# what readlink shows for the caller's network namespace, and pins it at a
+# path with open_tree + move_mount.
 man_examples() {
-	local want got
-	ktap_begin man-examples 1
+	local want got pinned
+	ktap_begin man-examples 2
 	want=$(readlink /proc/self/ns/net)
 	got=$("$results/nsfd2-example" 2>&1)
 	if [ "$got" = "$want" ]; then
 		ktap_pass nsfd2_example_prints_the_namespace
 	else
 		ktap_fail nsfd2_example_prints_the_namespace "printed '$got', /proc/self/ns/net is '$want'"
+	fi
+	# In a new network namespace and a private mount namespace: the pinned
+	# file is that namespace.
+	pinned=$(unshare -m --propagation private -n sh -c '
+		f=$(mktemp /tmp/nsfd2-pin.XXXXXX)
+		"$1" 0 "$f" >/dev/null && echo "$(stat -c %i "$f") $(stat -L -c %i /proc/self/ns/net)"
+		umount "$f"; rm -f "$f"' sh "$results/nsfd2-example" 2>&1)
+	if [[ $pinned =~ ^([0-9]+)\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
+		ktap_pass nsfd2_example_pins_with_the_mount_api
+	else
+		ktap_fail nsfd2_example_pins_with_the_mount_api "pinned inode and namespace inode: '$pinned'"
 	fi
 	ktap_end
 }

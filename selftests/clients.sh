@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((46 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((48 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -337,6 +337,35 @@ check nsfd_show_prints_fields sh -c \
 	'nsfd fd --net --fd 7 -- nsfd show /proc/self/fd/7 | grep -c "^\(type: net\|ns: [0-9]*\|id: [0-9]*\|userns: [0-9]*\|owner_uid: 0\)$" | grep -qx 5'
 check nsfd_show_partial_exits_1 sh -c \
 	'out=$(nsfd show /proc/self/ns/user 2>/dev/null); [ $? = 1 ] && echo "$out" | grep -qx "userns: -" && echo "$out" | grep -qx "type: user"'
+# No procfs needed: in a mount namespace whose /proc is absent, or is the
+# procfs of a pid namespace this process is not in, nsfd pins (open_tree +
+# move_mount), lists (listmount/statmount), shows, enters and unpins; ip
+# netns add fails there, for want of /proc (the contrast).
+no_proc_flow() { # no_proc_flow absent|foreign
+	unshare -m --propagation private sh -ec '
+		umount -l /proc
+		if [ "$1" = foreign ]; then
+			unshare -p -f mount -t proc proc /proc
+			[ ! -e /proc/self ] || { echo "/proc/self exists in the foreign procfs"; exit 1; }
+		fi
+		if msg=$(ip netns add nsfdnp 2>&1); then echo "ip netns add succeeded without /proc"; exit 1; fi
+		# iproute2 6.1 opens /proc/self/ns/net ("Cannot open init namespace")
+		# and leaves its new file behind.
+		case $msg in *"No such file or directory"*) ;; *) echo "ip netns add failed elsewhere: $msg"; exit 1 ;; esac
+		rm -f /run/netns/nsfdnp
+		unshare --net sh -ec "ip link add nsfdnp0 type dummy; nsfd add --net nsfdnp"
+		unshare --uts sh -ec "hostname noproc; nsfd add --uts nsfdnp"
+		[ "$(nsfd list -o NAME,TYPE --noheadings | grep -E "^nsfdnp " | sort | tr -s " " | tr "\n" ,)" = "nsfdnp net,nsfdnp uts," ] ||
+			{ echo "list: $(nsfd list 2>&1)"; exit 1; }
+		nsfd show --uts nsfdnp | grep -qx "type: uts"
+		[ "$(nsfd exec nsfdnp -- hostname)" = noproc ]
+		nsfd exec nsfdnp -- ip -br link show nsfdnp0 >/dev/null
+		nsfd del nsfdnp
+		[ ! -e /run/netns/nsfdnp ] && [ ! -e /run/nsfd/uts/nsfdnp ]' sh "$1"
+}
+check nsfd_without_proc_where_ip_netns_add_fails no_proc_flow absent
+check nsfd_with_foreign_proc_where_ip_netns_add_fails no_proc_flow foreign
+
 rm -rf "$userdir"
 
 umount "$work" 2>/dev/null

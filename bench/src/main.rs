@@ -525,23 +525,78 @@ fn new_uts_ns() -> Result<(), String> {
     Ok(())
 }
 
-/// Pins `n` new UTS namespaces by bind mounts (`by_handle`: of nsfd handles, else of
-/// /proc/self/ns/uts), then releases them with `umount2(MNT_DETACH)` as `ip netns del` does.
-/// Returns the time per namespace of the pin step and of the release, in microseconds;
-/// creating the namespaces and the mount points is not timed.
-fn pin_release(dir: &str, n: usize, by_handle: bool) -> Result<(f64, f64), String> {
+/// A way to pin a namespace at a path.
+#[derive(Clone, Copy)]
+enum PinRoute {
+    /// `mount --bind /proc/self/ns/uts PATH`: one mount call, no handle.
+    ProcFile,
+    /// nsfd(), then `open_tree(OPEN_TREE_CLONE)` + `move_mount`: libnsfd's route.
+    HandleMountApi,
+    /// nsfd(), then `mount --bind /proc/self/fd/N PATH`: the RFC's route.
+    HandleProcFd,
+}
+
+const PIN_ROUTES: [PinRoute; 3] = [
+    PinRoute::ProcFile,
+    PinRoute::HandleMountApi,
+    PinRoute::HandleProcFd,
+];
+
+impl PinRoute {
+    fn label(self) -> &'static str {
+        match self {
+            PinRoute::ProcFile => "/proc files",
+            PinRoute::HandleMountApi => "handles, mount API",
+            PinRoute::HandleProcFd => "handles, /proc/self/fd",
+        }
+    }
+
+    /// The row of `step` ("pin" or "release") for `n` namespaces.
+    fn row(self, step: &str, n: usize) -> String {
+        format!("{step} {n}, {}", self.label())
+    }
+}
+
+fn bind_with_mount_api(h: &OwnedFd, target: &CString) -> Result<(), String> {
+    use rustix::mount::{MoveMountFlags, OpenTreeFlags};
+    let tree = rustix::mount::open_tree(
+        h,
+        "",
+        OpenTreeFlags::OPEN_TREE_CLONE
+            | OpenTreeFlags::OPEN_TREE_CLOEXEC
+            | OpenTreeFlags::AT_EMPTY_PATH,
+    )
+    .map_err(|e| format!("open_tree: {e}"))?;
+    rustix::mount::move_mount(
+        &tree,
+        "",
+        rustix::fs::CWD,
+        target.as_c_str(),
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_SYMLINKS,
+    )
+    .map_err(|e| format!("move_mount: {e}"))
+}
+
+/// Pins `n` new UTS namespaces by `route`, then releases them with
+/// `umount2(MNT_DETACH)` as `ip netns del` does. Returns the time per namespace of
+/// the pin step and of the release, in microseconds; creating the namespaces and the
+/// mount points is not timed.
+fn pin_release(dir: &str, n: usize, route: PinRoute) -> Result<(f64, f64), String> {
     let targets = pin_ground(dir, n)?;
     let proc_uts = cstr("/proc/self/ns/uts");
     let mut pin = Duration::ZERO;
     for target in &targets {
         new_uts_ns()?;
         let t0 = Instant::now();
-        if by_handle {
-            let h =
-                nsfd(0, libc::CLONE_NEWUTS as libc::c_ulong).map_err(|e| format!("nsfd: {e}"))?;
-            bind(&cstr(&format!("/proc/self/fd/{}", h.as_raw_fd())), target)?;
-        } else {
-            bind(&proc_uts, target)?;
+        let handle =
+            || nsfd(0, libc::CLONE_NEWUTS as libc::c_ulong).map_err(|e| format!("nsfd: {e}"));
+        match route {
+            PinRoute::ProcFile => bind(&proc_uts, target)?,
+            PinRoute::HandleMountApi => bind_with_mount_api(&handle()?, target)?,
+            PinRoute::HandleProcFd => bind(
+                &cstr(&format!("/proc/self/fd/{}", handle()?.as_raw_fd())),
+                target,
+            )?,
         }
         pin += t0.elapsed();
     }
@@ -590,22 +645,25 @@ fn pin_rows(o: &Opts, t: &mut Table) {
         Ok(())
     })();
     let dir = "/tmp/nsfd-bench-pin";
-    // A small round first: the first pin in a process pays for setting things up.
-    let _ = setup.clone().and_then(|()| pin_release(dir, 100, true));
+    // A small round of each route first: the first pin in a process pays for setting
+    // things up.
+    for route in PIN_ROUTES {
+        let _ = setup.clone().and_then(|()| pin_release(dir, 100, route));
+    }
     for &n in &o.pin {
         let c = format!("{n} namespaces, median of {} rounds", o.pin_rounds);
-        // Rounds alternate which route goes first, so that neither always runs on the
-        // other's leftovers (RCU callbacks, freed slabs).
-        let mut samples = [Vec::new(), Vec::new()];
+        // Rounds rotate which route goes first, so that none always runs on the
+        // others' leftovers (RCU callbacks, freed slabs).
+        let mut samples: [Vec<(f64, f64)>; 3] = Default::default();
         let mut err = None;
         for round in 0..o.pin_rounds {
-            for by_handle in if round % 2 == 0 {
-                [true, false]
-            } else {
-                [false, true]
-            } {
-                match setup.clone().and_then(|()| pin_release(dir, n, by_handle)) {
-                    Ok(r) => samples[usize::from(!by_handle)].push(r),
+            for k in 0..PIN_ROUTES.len() {
+                let i = (round + k) % PIN_ROUTES.len();
+                match setup
+                    .clone()
+                    .and_then(|()| pin_release(dir, n, PIN_ROUTES[i]))
+                {
+                    Ok(r) => samples[i].push(r),
                     Err(e) => err = Some(e),
                 }
             }
@@ -614,29 +672,15 @@ fn pin_rows(o: &Opts, t: &mut Table) {
             Some(e) => Err(e.clone()),
             None => Ok(median(samples[i].iter().map(f).collect())),
         };
-        let (handle_pin, handle_release) = (pick(0, |r| r.0), pick(0, |r| r.1));
-        let (proc_pin, proc_release) = (pick(1, |r| r.0), pick(1, |r| r.1));
-        let base = t.add_base(&format!("pin {n}, handles"), handle_pin, "us", c.clone());
-        t.add(
-            &format!("pin {n}, /proc files"),
-            proc_pin,
-            "us",
-            base,
-            c.clone(),
-        );
-        let base = t.add_base(
-            &format!("release {n}, handles"),
-            handle_release,
-            "us",
-            c.clone(),
-        );
-        t.add(
-            &format!("release {n}, /proc files"),
-            proc_release,
-            "us",
-            base,
-            c,
-        );
+        for (step, f) in [
+            ("pin", (|r: &(f64, f64)| r.0) as fn(&(f64, f64)) -> f64),
+            ("release", |r| r.1),
+        ] {
+            let base = t.add_base(&PIN_ROUTES[0].row(step, n), pick(0, f), "us", c.clone());
+            for (i, route) in PIN_ROUTES.iter().enumerate().skip(1) {
+                t.add(&route.row(step, n), pick(i, f), "us", base, c.clone());
+            }
+        }
     }
 }
 
@@ -754,7 +798,7 @@ fn targets(o: &Opts, t: &Table) -> String {
         let per: Option<Vec<f64>> = o
             .pin
             .iter()
-            .map(|n| v(&format!("{step} {n}, handles")))
+            .map(|&n| v(&PinRoute::HandleMountApi.row(step, n)))
             .collect();
         let spread = per.and_then(|p| {
             let max = p.iter().copied().fold(f64::MIN, f64::max);
@@ -763,20 +807,28 @@ fn targets(o: &Opts, t: &Table) -> String {
         });
         target(
             format!(
-                "{step} per namespace, largest / smallest over {:?}, at most 1.2",
+                "{step} per namespace (handles, mount API), largest / smallest over {:?}, at most 1.2",
                 o.pin
             ),
             spread,
             &|r| r <= 1.2,
         );
     }
-    // "No slower", with the run-to-run noise of equal work in one VM run (about 3%).
-    for n in &o.pin {
+    for &n in &o.pin {
         target(
-            format!("release {n}: handles / /proc files, at most 1.03 (3% noise)"),
+            format!("pin {n}: handles (mount API) / /proc files, at most 1.0"),
             ratio(
-                &format!("release {n}, handles"),
-                &format!("release {n}, /proc files"),
+                &PinRoute::HandleMountApi.row("pin", n),
+                &PinRoute::ProcFile.row("pin", n),
+            ),
+            &|r| r <= 1.0,
+        );
+        // "No slower", with the run-to-run noise of equal work in one VM run (about 3%).
+        target(
+            format!("release {n}: handles (mount API) / /proc files, at most 1.03 (3% noise)"),
+            ratio(
+                &PinRoute::HandleMountApi.row("release", n),
+                &PinRoute::ProcFile.row("release", n),
             ),
             &|r| r <= 1.03,
         );

@@ -263,8 +263,45 @@ impl NsHandle {
         setns(&self.fd, self.ty.flag)
     }
 
-    /// Pins the namespace at `path` (an existing file) by bind-mounting the handle there.
+    /// Pins the namespace at `path` (an existing file) by bind-mounting the
+    /// handle there, with no procfs: a detached copy of the handle's file
+    /// (`open_tree(OPEN_TREE_CLONE)`) moved onto `path` (`move_mount`). A
+    /// symbolic link at `path` is followed, as `mount --bind` follows it.
+    ///
+    /// Only where the kernel lacks the mount API (`ENOSYS`: before Linux
+    /// 5.2) is the handle bound through `/proc/self/fd/N` instead
+    /// ([`NsHandle::bind_mount_via_proc`]); any other error is returned.
     pub fn bind_mount(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        let path = path.as_ref();
+        with_fallback_on_enosys(
+            || self.bind_mount_with_mount_api(path),
+            || self.bind_mount_via_proc(path),
+        )
+    }
+
+    /// The mount-API route of [`NsHandle::bind_mount`].
+    pub fn bind_mount_with_mount_api(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        use rustix::mount::{MoveMountFlags, OpenTreeFlags};
+        let tree = rustix::mount::open_tree(
+            &self.fd,
+            "",
+            OpenTreeFlags::OPEN_TREE_CLONE
+                | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                | OpenTreeFlags::AT_EMPTY_PATH,
+        )?;
+        Ok(rustix::mount::move_mount(
+            &tree,
+            "",
+            rustix::fs::CWD,
+            path.as_ref(),
+            MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_SYMLINKS,
+        )?)
+    }
+
+    /// The RFC's route, `mount --bind /proc/self/fd/N PATH`: it needs a
+    /// procfs of the caller's pid namespace at `/proc`. [`NsHandle::bind_mount`]
+    /// takes it only on a kernel without the mount API.
+    pub fn bind_mount_via_proc(&self, path: impl AsRef<Path>) -> io::Result<()> {
         let src = format!("/proc/self/fd/{}", self.fd.as_raw_fd());
         Ok(rustix::mount::mount_bind(src.as_str(), path.as_ref())?)
     }
@@ -278,6 +315,18 @@ impl NsHandle {
         }
         // SAFETY: NS_GET_USERNS and NS_GET_PARENT return a new descriptor that nobody else owns.
         Self::try_from(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+}
+
+/// Runs `primary`; only if it fails with `ENOSYS` (the system call does not
+/// exist), runs `fallback` instead.
+fn with_fallback_on_enosys(
+    primary: impl FnOnce() -> io::Result<()>,
+    fallback: impl FnOnce() -> io::Result<()>,
+) -> io::Result<()> {
+    match primary() {
+        Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => fallback(),
+        r => r,
     }
 }
 
@@ -368,6 +417,29 @@ mod tests {
         let st = std::fs::metadata("/proc/self/ns/uts").unwrap();
         assert_eq!(h.inode().unwrap(), std::os::unix::fs::MetadataExt::ino(&st));
         assert_eq!(h.userns().unwrap().ns_type(), NsType::USER);
+    }
+
+    // Which route bind_mount takes: the /proc one on ENOSYS only.
+    #[test]
+    fn only_enosys_selects_the_proc_route() {
+        let errno = |n| Err(io::Error::from_raw_os_error(n));
+        for (primary, want_fallback, want) in [
+            (Ok(()), false, None),
+            (errno(libc::ENOSYS), true, Some(libc::EXDEV)),
+            (errno(libc::EPERM), false, Some(libc::EPERM)),
+            (errno(libc::ENOENT), false, Some(libc::ENOENT)),
+        ] {
+            let mut fell_back = false;
+            let r = with_fallback_on_enosys(
+                || primary,
+                || {
+                    fell_back = true;
+                    errno(libc::EXDEV)
+                },
+            );
+            assert_eq!(fell_back, want_fallback);
+            assert_eq!(r.err().and_then(|e| e.raw_os_error()), want);
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod lifetime;
 mod mounts;
 mod parity;
 mod permissions;
+mod pin;
 mod setns;
 mod sys;
 
@@ -43,6 +44,7 @@ fn main() {
     setns::round_trips(&mut c);
     lifetime::shell_flow(&mut c);
     mounts::mount_ns_rules(&mut c);
+    pin::cases(&mut c);
     compat::compat_entries(&mut c);
     parity::cases(&mut c);
     exec_lock::cases(&mut c);

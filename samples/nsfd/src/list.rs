@@ -1,11 +1,11 @@
 //! `nsfd list` and `nsfd show`: what is pinned, and what one namespace is.
 
 use crate::error::{fail, strerror, Failure};
+use crate::mounts::{nsfs_mounts, NsfsMount};
 use crate::names::RunDir;
 use nsfd::NsHandle;
 use serde_json::{json, Map, Value};
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 /// One pinned namespace: an nsfs mount in the caller's mount namespace.
@@ -20,48 +20,19 @@ pub struct Pinned {
     pub path: PathBuf,
 }
 
-/// Undoes mountinfo's octal escapes (`\040` is a space).
-fn unescape(field: &str) -> OsString {
-    let b = field.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let octal = b
-            .get(i + 1..i + 4)
-            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
-        match (b[i], octal) {
-            (b'\\', Some(d)) => {
-                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
-                i += 4;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    OsString::from_vec(out)
-}
-
-/// The nsfs mounts of a mountinfo text, named where they are in `run`'s tree.
-pub fn parse_mountinfo(text: &str, run: &RunDir) -> Vec<Pinned> {
+/// The pinned namespaces among nsfs mounts, named where they are in `run`'s tree.
+pub fn pinned(mounts: &[NsfsMount], run: &RunDir) -> Vec<Pinned> {
     let mut out = vec![];
-    for line in text.lines() {
-        let f: Vec<&str> = line.split(' ').collect();
-        let Some(sep) = f.iter().position(|x| *x == "-") else {
-            continue;
-        };
-        if f.get(sep + 1) != Some(&"nsfs") || f.len() < 5 {
-            continue;
-        }
+    for m in mounts {
         // The root of an nsfs mount is "TYPE:[INODE]".
-        let Some((ty, ns)) = f[3].split_once(":[") else {
+        let root = String::from_utf8_lossy(&m.root);
+        let Some((ty, ns)) = root.split_once(":[") else {
             continue;
         };
         let Some(ns) = ns.strip_suffix(']').and_then(|n| n.parse().ok()) else {
             continue;
         };
-        let path = PathBuf::from(unescape(f[4]));
+        let path = PathBuf::from(&m.point);
         let name = path
             .parent()
             .and_then(|d| run.type_of_dir(d))
@@ -196,9 +167,8 @@ pub fn render(rows: &[Pinned], cols: &[&str], json: bool, headings: bool) -> (St
 /// `nsfd list`.
 pub fn list(run: &RunDir, output: Option<&str>, json: bool, headings: bool) -> Result<(), Failure> {
     let cols = columns(output)?;
-    let text = std::fs::read_to_string("/proc/self/mountinfo")
-        .map_err(|e| fail("cannot read /proc/self/mountinfo", e))?;
-    let rows = parse_mountinfo(&text, run);
+    let mounts = nsfs_mounts().map_err(|e| fail("cannot list the mounts", e))?;
+    let rows = pinned(&mounts, run);
     let (out, errors) = render(&rows, &cols, json, headings);
     print!("{out}");
     partial(errors)
@@ -281,7 +251,8 @@ mod tests {
 ";
 
     fn rows() -> Vec<Pinned> {
-        parse_mountinfo(MOUNTINFO, &RunDir("/run".into()))
+        let mounts = crate::mounts::parse_mountinfo(MOUNTINFO.as_bytes());
+        pinned(&mounts, &RunDir("/run".into()))
     }
 
     #[test]

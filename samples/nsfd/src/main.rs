@@ -5,6 +5,7 @@ mod cli;
 mod error;
 mod exec;
 mod list;
+mod mounts;
 mod names;
 
 use cli::{Cli, Cmd, Parsed, UsageError};
