@@ -10,7 +10,7 @@ log=$results/console.log
 
 . "$(dirname "$0")/ktap.sh"
 
-ktap_begin kernel-log 8
+ktap_begin kernel-log 9
 scan() { # scan NAME REGEX [FILES]
 	local hits
 	# shellcheck disable=SC2086
@@ -25,6 +25,13 @@ scan no_bug 'BUG:|rust_panic|panicked at'
 scan no_warning 'WARNING:|------------\[ cut here \]'
 scan no_kasan 'KASAN:|BUG: KASAN'
 scan no_lockdep 'possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|BUG: sleeping function called from invalid context'
+# make test and make stress run the debug kernel, which has kmemleak: a run
+# that did not scan has not looked for leaks.
+if [ -f "$results/kmemleak.txt" ]; then
+	ktap_pass kmemleak_scanned
+else
+	ktap_fail kmemleak_scanned "no kmemleak.txt: the run's end did not scan (no /sys/kernel/debug/kmemleak?)"
+fi
 scan no_kmemleak 'unreferenced object|kmemleak: [0-9]+ new suspected memory leaks' "$results/kmemleak.txt $log"
 scan no_hung_task 'blocked for more than|INFO: task .* blocked|rcu: INFO: rcu_.* self-detected stall'
 # Every VM run (make test, make stress) saves dmesg as its last step.

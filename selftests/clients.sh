@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((48 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((47 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -138,8 +138,8 @@ else
 fi
 
 # lsns shows a held handle's path in its NSFS column (it reads nsfs bind
-# mounts from mountinfo); newer util-linux also lists a namespace that only a
-# handle keeps alive.
+# mounts from mountinfo). (util-linux 2.40 also lists a namespace that only a
+# handle keeps alive; Debian 12 has 2.38 and no newer one, see testing.rst.)
 holder -u
 nsfd add --target "$HPID" --uts "$work/lsns-uts"
 want=$(ino "$work/lsns-uts")
@@ -150,14 +150,6 @@ else
 fi
 kill "$HPID"
 wait "$HPID" 2>/dev/null
-lsns_version=$(lsns --version | grep -oE '[0-9]+\.[0-9]+' | head -n1)
-if [ "$(printf '%s\n2.40\n' "$lsns_version" | sort -V | head -n1)" != 2.40 ]; then
-	skip lsns_sees_handle_only_namespace "util-linux $lsns_version lsns lists only namespaces that have a process (persistent ones need 2.40 or newer)"
-elif lsns -t uts -n -o NS,NSFS 2>&1 | grep -q "^ *$want .*$work/lsns-uts"; then
-	ok lsns_sees_handle_only_namespace
-else
-	not_ok lsns_sees_handle_only_namespace "lsns: $(lsns -t uts -o NS,NSFS 2>&1 | tr '\n' ' ')"
-fi
 nsfd del "$work/lsns-uts"
 
 # The thread's shell flow: a shell gets the handle as fd 5, bind-mounts

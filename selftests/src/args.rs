@@ -2,7 +2,7 @@
 
 use crate::child;
 use crate::common::*;
-use crate::ktap::{check, Cases, Outcome};
+use crate::ktap::{check, Cases};
 use crate::sys::*;
 use std::io;
 
@@ -52,23 +52,6 @@ pub(crate) fn argument_errors(c: &mut Cases) {
         let a = ok(fstat(&h), "fstat")?.st_ino;
         let b = ok(stat("/proc/1/ns/net"), "stat /proc/1/ns/net")?.st_ino;
         check(a == b, || format!("ino {a}, /proc/1/ns/net has {b}"))
-    });
-    c.case("nsfd_config_off_type_eopnotsupp", move || {
-        // A type whose CONFIG is off has no /proc/self/ns entry.
-        let off: Vec<NsType> = all_kinds().into_iter().filter(|t| !configured(t)).collect();
-        if off.is_empty() {
-            return Err(Outcome::Skip(
-                "every namespace type is configured in this kernel".into(),
-            ));
-        }
-        for t in off {
-            expect_errno(
-                nsfd(0, t.nstype()),
-                libc::EOPNOTSUPP,
-                &format!("nsfd(0, {})", t.name),
-            )?;
-        }
-        Ok(())
     });
     c.case("nsfd_exited_task_esrch", move || {
         // A zombie has dropped its nsproxy but keeps its credentials and pid: the types held by

@@ -168,15 +168,20 @@ impl Kmemleak {
         let _ = std::fs::write(&self.0, "clear");
     }
 
-    /// A scan now; every object kmemleak reports that no earlier scan of
+    /// Scans now; every object kmemleak reports that no earlier scan of
     /// this run reported is a problem. kmemleak reports an object only once
-    /// it has been unreferenced for 5 s, so wait that long first.
+    /// it has been unreferenced for 5 s and its contents are unchanged since
+    /// the scan before (a new object's checksum starts out changed): wait
+    /// that long, then scan twice, so that what the phase just allocated is
+    /// judged now, not blamed on the next phase.
     pub fn scan(&self) -> Vec<String> {
         static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
         std::thread::sleep(Duration::from_secs(6));
         let t0 = Instant::now();
-        if let Err(e) = std::fs::write(&self.0, "scan") {
-            return vec![format!("kmemleak scan: {e}")];
+        for _ in 0..2 {
+            if let Err(e) = std::fs::write(&self.0, "scan") {
+                return vec![format!("kmemleak scan: {e}")];
+            }
         }
         let report = std::fs::read_to_string(&self.0).unwrap_or_default();
         println!("# kmemleak scan: {:.1} s", t0.elapsed().as_secs_f64());

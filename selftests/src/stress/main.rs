@@ -40,6 +40,11 @@ pub struct Opts {
     pub only: Vec<String>,
 }
 
+/// make stress and make test run the debug kernel, which has kmemleak: a
+/// run that cannot scan has not looked for leaks.
+const NO_KMEMLEAK: &str =
+    "no /sys/kernel/debug/kmemleak: this kernel cannot look for leaks (CONFIG_DEBUG_KMEMLEAK)";
+
 const USAGE: &str = "\
 usage: nsfd_stress [--ops N] [--fuzz N] [--time SECONDS] [--seed N] [--threads N]
                    [--kmemleak phase|end] [--phase NAME]...
@@ -215,8 +220,9 @@ fn main() {
             let mut problems = st.violations.clone();
             problems.extend(account::after_phase(&before, &st.created));
             if each_phase {
-                if let Some(k) = &km {
-                    problems.extend(k.scan());
+                match &km {
+                    Some(k) => problems.extend(k.scan()),
+                    None => problems.push(NO_KMEMLEAK.into()),
                 }
             }
             if problems.is_empty() {
@@ -229,7 +235,7 @@ fn main() {
     if !o.kmemleak_each_phase {
         c.case("kmemleak_after_all_phases", move || {
             match kmemleak {
-                None => return Err(Outcome::Skip("no /sys/kernel/debug/kmemleak".into())),
+                None => return Err(Outcome::Fail(NO_KMEMLEAK.into())),
                 Some(k) => {
                     let problems = k.scan();
                     if !problems.is_empty() {

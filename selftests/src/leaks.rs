@@ -1,0 +1,219 @@
+//! Every namespace a handle, a bind mount and setns() touched is freed, counted exactly by the
+//! kernel itself: a namespace is charged to its user namespace's `max_<type>_namespaces` until
+//! it is freed. In a user namespace of its own with the limit set to K, a case makes K
+//! namespaces, takes each through nsfd(2), a bind mount, a reopen and setns(2), drops them all,
+//! then makes K again (waiting out frees that run in work items, as a network namespace's
+//! cleanup does): one reference leaked anywhere keeps a namespace charged, and the second round
+//! fails with `ENOSPC`. The K+1th namespace must fail, or the limit was not in force.
+
+use crate::common::*;
+use crate::ktap::Cases;
+use crate::sys::*;
+use nsfd::NsHandle;
+use std::io::{self, Read};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+/// Namespaces per round.
+const K: usize = 6;
+/// How long the second round waits for the first round's namespaces to be freed.
+const FREE_WAIT: Duration = Duration::from_secs(30);
+
+/// A child that made one new namespace with `unshare()` and keeps it until dropped.
+struct Sitter {
+    pid: libc::pid_t,
+    release: Option<OwnedFd>,
+}
+
+/// Forks a child that unshares `flag` and sits; `Err(errno)` of its `unshare()`.
+fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
+    let mut ready = [0; 2];
+    let mut go = [0; 2];
+    // SAFETY: each array has room for two descriptors.
+    if unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) } < 0
+        || unsafe { libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) } < 0
+    {
+        return Err(errno_of(&io::Error::last_os_error()));
+    }
+    // SAFETY: the four descriptors are new and ours.
+    let (ready_rd, ready_wr, go_rd, go_wr) = unsafe {
+        (
+            OwnedFd::from_raw_fd(ready[0]),
+            OwnedFd::from_raw_fd(ready[1]),
+            OwnedFd::from_raw_fd(go[0]),
+            OwnedFd::from_raw_fd(go[1]),
+        )
+    };
+    // SAFETY: the test process is single-threaded; the child only makes system calls.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(errno_of(&io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        drop(ready_rd);
+        drop(go_wr);
+        // SAFETY: plain system calls on integers and on buffers that outlive them.
+        unsafe {
+            let e: u8 = if libc::unshare(flag) < 0 {
+                *libc::__errno_location() as u8
+            } else {
+                0
+            };
+            libc::write(
+                std::os::fd::AsRawFd::as_raw_fd(&ready_wr),
+                (&e as *const u8).cast(),
+                1,
+            );
+            let mut b = 0u8;
+            libc::read(
+                std::os::fd::AsRawFd::as_raw_fd(&go_rd),
+                (&mut b as *mut u8).cast(),
+                1,
+            );
+            libc::_exit(0);
+        }
+    }
+    drop(ready_wr);
+    drop(go_rd);
+    let mut e = [0xffu8];
+    let _ = std::fs::File::from(ready_rd).read_exact(&mut e);
+    let s = Sitter {
+        pid,
+        release: Some(go_wr),
+    };
+    match e[0] {
+        0 => Ok(s),
+        e => Err(i32::from(e)),
+    }
+}
+
+impl Drop for Sitter {
+    fn drop(&mut self) {
+        self.release.take();
+        crate::child::wait(self.pid);
+    }
+}
+
+/// A user namespace of the calling child's own (root in it is the caller) with a private mount
+/// namespace it owns.
+fn own_user_namespace() -> Result<(), String> {
+    // SAFETY: getuid and getgid have no preconditions.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    // SAFETY: plain system call on integers.
+    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS) } < 0 {
+        return Err(format!("unshare(USER|NS): {}", io::Error::last_os_error()));
+    }
+    for (file, text) in [
+        ("setgroups", "deny".to_string()),
+        ("uid_map", format!("0 {uid} 1")),
+        ("gid_map", format!("0 {gid} 1")),
+    ] {
+        std::fs::write(format!("/proc/self/{file}"), text)
+            .map_err(|e| format!("/proc/self/{file}: {e}"))?;
+    }
+    // SAFETY: string literals; a propagation change takes no data.
+    if unsafe {
+        libc::mount(
+            c"none".as_ptr(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        )
+    } < 0
+    {
+        return Err(format!(
+            "mount --make-rprivate /: {}",
+            io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
+/// Takes the namespace `s` made through every route: a handle (nsfd(2)), a bind mount of it,
+/// a reopen of the bind mount, setns(2) of that in a child, and an unmount.
+fn use_namespace(s: &Sitter, ty: NsType, path: &str) -> Result<(), String> {
+    let h = NsHandle::open(s.pid, ty).map_err(|e| format!("nsfd({}, {}): {e}", s.pid, ty.name))?;
+    h.bind_mount(path)
+        .map_err(|e| format!("bind {} handle on {path}: {e}", ty.name))?;
+    let again = NsHandle::open_path(path).map_err(|e| format!("open {path}: {e}"))?;
+    crate::child::run(move || {
+        again
+            .setns()
+            .map(|()| String::new())
+            .map_err(|e| format!("setns({}): {e}", ty.name))
+    })?;
+    umount(path)
+}
+
+/// The case of one type: see the module's documentation.
+fn freed_exactly(ty: NsType, flag: libc::c_int, limit_name: &str) -> Result<String, String> {
+    own_user_namespace()?;
+    // The mount namespace of own_user_namespace() is charged to the new user namespace too.
+    let baseline = usize::from(flag == libc::CLONE_NEWNS);
+    let limit = format!("/proc/sys/user/max_{limit_name}_namespaces");
+    std::fs::write(&limit, (K + baseline).to_string()).map_err(|e| format!("{limit}: {e}"))?;
+    let paths: Vec<String> = (0..K).map(|i| format!("/tmp/nsfd-leak-{i}")).collect();
+    for p in &paths {
+        touch(p)?;
+    }
+    // Round 1: K namespaces, each taken through every route, then all dropped.
+    let mut held = vec![];
+    for p in &paths {
+        let s = sit_in_new(flag)
+            .map_err(|e| format!("round 1, namespace {}: {}", held.len() + 1, errno_name(e)))?;
+        use_namespace(&s, ty, p)?;
+        held.push(s);
+    }
+    drop(held);
+    // Round 2: K again, once the first round's are freed.
+    let deadline = Instant::now() + FREE_WAIT;
+    let mut held = vec![];
+    while held.len() < K {
+        match sit_in_new(flag) {
+            Ok(s) => held.push(s),
+            Err(libc::ENOSPC) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "round 2, namespace {} of {K}: {} (after {} s): a namespace of round 1 was not freed",
+                    held.len() + 1,
+                    errno_name(e),
+                    FREE_WAIT.as_secs()
+                ))
+            }
+        }
+    }
+    // The limit was in force: one more is refused.
+    match sit_in_new(flag) {
+        Err(libc::ENOSPC) => Ok(String::new()),
+        Err(e) => Err(format!(
+            "namespace {} of {K}: {}, want ENOSPC",
+            K + 1,
+            errno_name(e)
+        )),
+        Ok(_) => Err(format!(
+            "namespace {} of {K} was made: {limit} not in force",
+            K + 1
+        )),
+    }
+}
+
+pub(crate) fn cases(c: &mut Cases) {
+    for (ty, flag, limit) in [
+        (NsType::UTS, libc::CLONE_NEWUTS, "uts"),
+        (NsType::IPC, libc::CLONE_NEWIPC, "ipc"),
+        (NsType::NET, libc::CLONE_NEWNET, "net"),
+        (NsType::MNT, libc::CLONE_NEWNS, "mnt"),
+        (NsType::CGROUP, libc::CLONE_NEWCGROUP, "cgroup"),
+        (NsType::USER, libc::CLONE_NEWUSER, "user"),
+        (NsType::PID_FOR_CHILDREN, libc::CLONE_NEWPID, "pid"),
+        (NsType::TIME_FOR_CHILDREN, libc::CLONE_NEWTIME, "time"),
+    ] {
+        c.case(
+            format!("every_{limit}_namespace_freed_exactly"),
+            move || child_case(|| freed_exactly(ty, flag, limit)),
+        );
+    }
+}
