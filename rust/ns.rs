@@ -35,6 +35,9 @@ pub(crate) const ALL_TYPES: c_ulong = bindings::NSFD_NSTYPES as c_ulong;
 
 /// One namespace of any type: a wrapper over `struct ns_common`.
 ///
+/// Dropping an `ARef<Namespace>` may sleep (the last reference of a mount namespace takes
+/// `namespace_sem`): drop it in process context only.
+///
 /// # Invariants
 ///
 /// The `ns_common` is embedded in a namespace whose `ops` are set, and it is kept alive by a
@@ -49,7 +52,10 @@ unsafe impl Send for Namespace {}
 unsafe impl Sync for Namespace {}
 
 // SAFETY: `__ns_ref_inc` takes and `ops->put` drops the plain reference, which keeps the
-// namespace's memory; both are safe to call from any context a reference is used in.
+// namespace's memory. Taking one never sleeps; dropping one may (`put_mnt_ns()` takes
+// `namespace_sem`, a net namespace's cleanup is queued under a mutex), so an
+// `ARef<Namespace>` is dropped only in process context, as every user here does (system calls
+// and KUnit cases).
 unsafe impl AlwaysRefCounted for Namespace {
     fn inc_ref(&self) {
         // SAFETY: By the type invariants the namespace is alive, so its count is not zero.
@@ -100,7 +106,9 @@ impl Namespace {
     ///
     /// # Safety
     ///
-    /// `nsset` was prepared by `prepare_nsset()` and is not yet released.
+    /// `nsset` was prepared by `prepare_nsset()` with this namespace's type among its flags
+    /// (the `install` operations use what `prepare_nsset()` makes for their type only), and is
+    /// not yet released.
     pub(crate) unsafe fn install_into(&self, nsset: *mut bindings::nsset) -> Result {
         let install = self.ops().install.ok_or(EINVAL)?;
         // SAFETY: The caller prepared `nsset`; the namespace is alive while borrowed.
@@ -134,6 +142,7 @@ impl Namespace {
     }
 
     /// The namespace's reference count (`__ns_ref`): for tests of lifetime.
+    #[cfg(CONFIG_KUNIT)]
     pub(crate) fn ref_count(&self) -> i32 {
         // SAFETY: The namespace is alive while borrowed; reading its count has no other
         // requirement.
@@ -216,7 +225,8 @@ impl NsKind {
 }
 
 /// Frees the files that kernel threads have closed: their last `fput()` is deferred to a work
-/// item, which this waits for.
+/// item, which this waits for. For tests of lifetime.
+#[cfg(CONFIG_KUNIT)]
 pub(crate) fn flush_delayed_fput() {
     // SAFETY: `flush_delayed_fput` may be called from any sleepable context.
     unsafe { bindings::flush_delayed_fput() };

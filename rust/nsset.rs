@@ -44,15 +44,28 @@ impl<'a> PidfdPid<'a> {
     }
 }
 
-/// A `struct nsset` prepared for the current task.
+/// A `struct nsset` prepared for the current task, nothing staged in it yet.
+///
+/// Staging is all or nothing: [`NsSet::install`] and [`NsSet::install_task_of`] consume the set
+/// and give back a [`ValidNsSet`] only when every type they staged passed its check; on failure
+/// the set is dropped with whatever it had half staged (a user namespace's `install` rewrites
+/// `cred` before a later type may fail). Only a [`ValidNsSet`] can be committed.
 ///
 /// # Invariants
 ///
-/// `inner` was prepared by `prepare_nsset()` and is released by `put_nsset()` exactly once, on
-/// drop.
+/// `inner` was prepared by `prepare_nsset()` with the flags `inner.flags` and is released by
+/// `put_nsset()` exactly once, on drop.
 pub(crate) struct NsSet {
     inner: bindings::nsset,
 }
+
+/// A set whose every staged namespace passed its type's `install` check: ready to commit.
+///
+/// # Invariants
+///
+/// Every namespace staged in the set was installed successfully, and only types among the
+/// flags it was prepared with were staged.
+pub(crate) struct ValidNsSet(NsSet);
 
 impl NsSet {
     /// Mainline's check of the flags given with a pidfd: `EINVAL` for none, unknown ones, or a
@@ -71,27 +84,44 @@ impl NsSet {
         // SAFETY: `inner` is zeroed as `prepare_nsset` expects; on failure it releases what it
         // took itself.
         to_result(unsafe { bindings::prepare_nsset(flags, &mut inner) })?;
-        // INVARIANT: `prepare_nsset` succeeded; `drop` releases it.
+        // INVARIANT: `prepare_nsset` succeeded and recorded `flags` in `inner.flags`; `drop`
+        // releases it.
         Ok(Self { inner })
     }
 
     /// Checks and stages a switch to `ns`: its type's `install` operation.
-    pub(crate) fn install(&mut self, ns: &Namespace) -> Result {
-        // SAFETY: By the type invariants `inner` is prepared and not yet released.
-        unsafe { ns.install_into(&mut self.inner) }
+    ///
+    /// `EINVAL` if the set was not prepared for `ns`'s type: `install` relies on what
+    /// `prepare_nsset()` makes for that type only (a mount namespace's needs `fs`, a user
+    /// namespace's a new `cred`).
+    pub(crate) fn install(mut self, ns: &Namespace) -> Result<ValidNsSet> {
+        if self.inner.flags & ns.ns_type() == 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: By the type invariants `inner` is prepared and not yet released, with
+        // `ns`'s type among its flags (checked above).
+        unsafe { ns.install_into(&mut self.inner) }?;
+        // INVARIANT: the one namespace staged passed its `install` check, and its type is
+        // among the flags.
+        Ok(ValidNsSet(self))
     }
 
     /// Stages the namespaces of the task `pid` names, in mainline's order, all or nothing.
-    pub(crate) fn install_task_of(&mut self, pid: &PidfdPid<'_>) -> Result {
+    pub(crate) fn install_task_of(mut self, pid: &PidfdPid<'_>) -> Result<ValidNsSet> {
         // SAFETY: `inner` is prepared (type invariants); `pid` is kept alive by its pidfd.
-        to_result(unsafe { bindings::validate_nsset(&mut self.inner, pid.pid.as_ptr()) })
+        to_result(unsafe { bindings::validate_nsset(&mut self.inner, pid.pid.as_ptr()) })?;
+        // INVARIANT: `validate_nsset` returned 0: every type among the flags (and only those)
+        // was staged and passed its `install` check.
+        Ok(ValidNsSet(self))
     }
+}
 
+impl ValidNsSet {
     /// Switches the current task to the staged namespaces.
     pub(crate) fn commit(mut self) {
-        // SAFETY: `inner` is prepared (type invariants) and every namespace staged in it was
-        // installed successfully, as `install` and `install_task_of` only stage on success.
-        unsafe { bindings::commit_nsset(&mut self.inner) };
+        // SAFETY: `inner` is prepared (the `NsSet` invariants) and everything staged in it
+        // passed its check (the type invariants).
+        unsafe { bindings::commit_nsset(&mut self.0.inner) };
         // SAFETY: `current` is the live task that just switched namespaces.
         unsafe { bindings::perf_event_namespaces(bindings::get_current()) };
     }

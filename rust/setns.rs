@@ -51,11 +51,11 @@ pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
         Target::Pidfd(_) => NsSet::check_flags(flags)?,
     }
 
-    let mut nsset = NsSet::prepare(flags)?;
-    match &target {
+    let nsset = NsSet::prepare(flags)?;
+    let valid = match &target {
         Target::Namespace(ns) => nsset.install(ns)?,
         Target::Pidfd(pid) => nsset.install_task_of(pid)?,
-    }
-    nsset.commit();
+    };
+    valid.commit();
     Ok(())
 }

@@ -17,6 +17,7 @@ use kernel::{
         Pid,
         Task, //
     },
+    types::NotThreadSafe,
 };
 
 /// Task helpers, as associated functions and methods of [`Task`].
@@ -55,17 +56,24 @@ impl TaskExt for Task {
             bindings::down_read_killable(&raw mut (*(*self.as_ptr()).signal).exec_update_lock)
         })?;
         // INVARIANT: `down_read_killable` returned 0, so the lock is held for reading.
-        Ok(ExecUpdateReadGuard { task: self })
+        Ok(ExecUpdateReadGuard {
+            task: self,
+            _not_send: NotThreadSafe,
+        })
     }
 }
 
 /// `task->signal->exec_update_lock`, held for reading.
 ///
+/// Like the kernel crate's lock guards it is not `Send`: a rwsem is released by the task that
+/// took it.
+///
 /// # Invariants
 ///
-/// The lock of `task` is held for reading from creation until drop.
+/// The lock of `task` is held for reading, by the current task, from creation until drop.
 pub(crate) struct ExecUpdateReadGuard<'a> {
     task: &'a Task,
+    _not_send: NotThreadSafe,
 }
 
 impl Drop for ExecUpdateReadGuard<'_> {
