@@ -2,17 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shows that make test fails when it must. Each fault is applied to a
 # temporary git worktree of HEAD, in which a whole 'make test' runs:
-#   broken-rust  a type error in rust/ns.rs: make test must exit non-zero
-#                with rustc's error in its output
-#   init-warn    kernel::warn_on!(true) in the component's init: every suite
-#                still passes, so make test must fail through the kernel-log
-#                scan (kernel-log: not ok ... no_warning)
-# usage: check-failure-paths.sh [broken-rust|init-warn]...   (default: both)
+#   broken-rust      a type error in rust/ns.rs: make test must exit non-zero
+#                    with rustc's error in its output
+#   init-warn        kernel::warn_on!(true) in the component's init: every suite
+#                    still passes, so make test must fail through the kernel-log
+#                    scan (kernel-log: not ok ... no_warning)
+#   leak-nsfd        every nsfd() leaks a namespace reference: the selftest's
+#                    every_*_namespace_freed_exactly cases must fail
+#   leak-setns       every setns() of a namespace file leaks one: the same
+#   skip-permission  nsfd() skips the ptrace check of /proc/PID/ns: the
+#                    permission_nobody_equals_proc case must fail
+#   wrong-errno      setns() of a negative fd gives EINVAL, not EBADF: the
+#                    setns_negative_fd_ebadf case must fail
+# usage: check-failure-paths.sh [FAULT]...   (default: all)
 # The worktree shares the kernel build cache, so the next make test in this
 # checkout recompiles the component (seconds) and relinks.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-[ $# -gt 0 ] || set -- broken-rust init-warn
+[ $# -gt 0 ] || set -- broken-rust init-warn leak-nsfd leak-setns skip-permission wrong-errno
 
 fault() { # fault NAME DIR: apply the fault to the worktree DIR
 	case $1 in
@@ -24,8 +31,31 @@ fault() { # fault NAME DIR: apply the fault to the worktree DIR
 		# only the kernel-log scan can catch it).
 		sed -i -E 's|^([[:space:]]*)(fn init\(.*\)[[:space:]]*->[[:space:]]*Result<Self>[[:space:]]*\{)[[:space:]]*$|\1\2\n\1    kernel::warn_on!(true);|' "$2/rust/nsfd.rs"
 		grep -q 'warn_on!(true)' "$2/rust/nsfd.rs" || die "init-warn: could not place the WARN_ON" ;;
+	leak-nsfd)
+		plant "$2/rust/open.rs" 's|^( *)let ns = namespace_of\(kind, pid\)\?;$|&\n\1core::mem::forget(ns.clone());|' 'forget(ns.clone())' ;;
+	leak-setns)
+		plant "$2/rust/setns.rs" 's|^( *)Target::Namespace\(ns\) => nsset\.install\(ns\)\?,$|\1Target::Namespace(ns) => {\n\1    core::mem::forget(kernel::sync::aref::ARef::from(*ns));\n\1    nsset.install(ns)?\n\1}|' 'forget(kernel::sync::aref::ARef::from' ;;
+	skip-permission)
+		plant "$2/rust/open.rs" 's|if !task\.may_read_namespaces\(\) \{|if !task.may_read_namespaces() \&\& pid < 0 {|' 'may_read_namespaces() && pid < 0' ;;
+	wrong-errno)
+		plant "$2/rust/setns.rs" 's#u32::try_from\(fd\)\.map_err\(\|_\| EBADF\)#u32::try_from(fd).map_err(|_| EINVAL)#' 'map_err(|_| EINVAL)' ;;
 	*) die "unknown fault $1" ;;
 	esac
+}
+
+# plant FILE SED_EXPR MARKER: a fault that only a test can catch: the file
+# stays rustfmt-clean, and the edit must have happened.
+plant() {
+	sed -i -E "$2" "$1"
+	grep -qF "$3" "$1" || die "could not plant the fault in $1"
+	/usr/bin/rustfmt --edition 2021 --config-path "$NSFD_TOP/build/source/.rustfmt.toml" "$1" ||
+		die "rustfmt of $1 failed"
+}
+
+# The failed cases of a make test log, "SUITE: not ok N CASE".
+failed_cases() {
+	awk '/^KTAP version/ { suite = "" } /^# [a-z][a-z0-9-]*$/ && !suite { suite = $2 }
+		/^not ok [0-9]+ / { print (suite ? suite ": " : "") $0 }' "$1"
 }
 
 expect() { # expect NAME LOG: what the failed run must show
@@ -37,6 +67,10 @@ expect() { # expect NAME LOG: what the failed run must show
 			failed=$(grep -E '^nsfd: [^ ]+ +[0-9]+ passed, [1-9][0-9]* failed' "$2") &&
 			[ "$(cut -d' ' -f2 <<<"$failed" | sort -u)" = kernel-log ] &&
 			printf '%s\n' "$failed" ;;
+	leak-nsfd | leak-setns)
+		failed_cases "$2" | grep -E 'not ok [0-9]+ every_[a-z]+_namespace_freed_exactly' ;;
+	skip-permission) failed_cases "$2" | grep -E 'not ok [0-9]+ permission_nobody_equals_proc' ;;
+	wrong-errno) failed_cases "$2" | grep -E 'not ok [0-9]+ setns_negative_fd_ebadf' ;;
 	esac
 }
 
@@ -54,6 +88,8 @@ for f in "$@"; do
 		say "fault $f: make test failed as it must (exit $rc); its log shows:"
 		printf '%s\n' "$shown" | sed 's/^/    /' >&2
 		say "fault $f: closing line: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+		say "fault $f: every failed case:"
+		failed_cases "$log" | sed 's/^/    /' >&2
 	else
 		say "fault $f: NOT caught (exit $rc): see $log"
 		bad=1
