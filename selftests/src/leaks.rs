@@ -11,7 +11,7 @@ use crate::ktap::Cases;
 use crate::sys::*;
 use nsfd::NsHandle;
 use std::io::{self, Read};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 /// Namespaces per round.
@@ -19,29 +19,24 @@ const K: usize = 6;
 /// How long the second round waits for the first round's namespaces to be freed.
 const FREE_WAIT: Duration = Duration::from_secs(30);
 
-/// A child that made one new namespace with `unshare()` and keeps it until dropped.
+/// A child that made one new namespace with `unshare()` and keeps it until dropped (killed:
+/// a release pipe would not do, since later sitters inherit its write end).
 struct Sitter {
     pid: libc::pid_t,
-    release: Option<OwnedFd>,
 }
 
 /// Forks a child that unshares `flag` and sits; `Err(errno)` of its `unshare()`.
 fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
     let mut ready = [0; 2];
-    let mut go = [0; 2];
-    // SAFETY: each array has room for two descriptors.
-    if unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) } < 0
-        || unsafe { libc::pipe2(go.as_mut_ptr(), libc::O_CLOEXEC) } < 0
-    {
+    // SAFETY: the array has room for two descriptors.
+    if unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
         return Err(errno_of(&io::Error::last_os_error()));
     }
-    // SAFETY: the four descriptors are new and ours.
-    let (ready_rd, ready_wr, go_rd, go_wr) = unsafe {
+    // SAFETY: both descriptors are new and ours.
+    let (ready_rd, ready_wr) = unsafe {
         (
             OwnedFd::from_raw_fd(ready[0]),
             OwnedFd::from_raw_fd(ready[1]),
-            OwnedFd::from_raw_fd(go[0]),
-            OwnedFd::from_raw_fd(go[1]),
         )
     };
     // SAFETY: the test process is single-threaded; the child only makes system calls.
@@ -50,37 +45,23 @@ fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
         return Err(errno_of(&io::Error::last_os_error()));
     }
     if pid == 0 {
-        drop(ready_rd);
-        drop(go_wr);
-        // SAFETY: plain system calls on integers and on buffers that outlive them.
+        // SAFETY: plain system calls on integers and on a byte that outlives them.
         unsafe {
             let e: u8 = if libc::unshare(flag) < 0 {
                 *libc::__errno_location() as u8
             } else {
                 0
             };
-            libc::write(
-                std::os::fd::AsRawFd::as_raw_fd(&ready_wr),
-                (&e as *const u8).cast(),
-                1,
-            );
-            let mut b = 0u8;
-            libc::read(
-                std::os::fd::AsRawFd::as_raw_fd(&go_rd),
-                (&mut b as *mut u8).cast(),
-                1,
-            );
-            libc::_exit(0);
+            libc::write(ready_wr.as_raw_fd(), (&e as *const u8).cast(), 1);
+            loop {
+                libc::pause();
+            }
         }
     }
     drop(ready_wr);
-    drop(go_rd);
+    let s = Sitter { pid };
     let mut e = [0xffu8];
     let _ = std::fs::File::from(ready_rd).read_exact(&mut e);
-    let s = Sitter {
-        pid,
-        release: Some(go_wr),
-    };
     match e[0] {
         0 => Ok(s),
         e => Err(i32::from(e)),
@@ -89,7 +70,8 @@ fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
 
 impl Drop for Sitter {
     fn drop(&mut self) {
-        self.release.take();
+        // SAFETY: plain system call on our own child's pid, which is not reaped before this.
+        unsafe { libc::kill(self.pid, libc::SIGKILL) };
         crate::child::wait(self.pid);
     }
 }
