@@ -4,9 +4,8 @@
 //! arguments, the seed and the batch, so that `--seed` reproduces it.
 
 use crate::account::file_handle;
-use crate::races::{IOCTL_ERRORS, NSFD_ERRORS, SETNS_ERRORS};
 use crate::stats::{res, Budget, Stats};
-use crate::sys::{nsfd, setns, NsType, ALL_TYPES, FOR_CHILDREN_TYPES, NSFD_FOR_CHILDREN};
+use crate::sys::{nsfd, NsType, ALL_TYPES, FOR_CHILDREN_TYPES, NSFD_FOR_CHILDREN};
 use crate::Opts;
 use std::ffi::CString;
 use std::io::{Read, Write};
@@ -75,16 +74,35 @@ fn exited_child(reap: bool) -> libc::pid_t {
     pid
 }
 
+/// No pid reaches PID_MAX_LIMIT (<linux/threads.h> on 64-bit).
+const PID_MAX_LIMIT: i32 = 4 * 1024 * 1024;
+/// The inodes of the initial pid and user namespaces (<linux/nsfs.h>).
+const PID_NS_INIT_INO: u64 = 0xEFFF_FFFC;
+const USER_NS_INIT_INO: u64 = 0xEFFF_FFFD;
+
+/// The inode of one of the caller's namespaces (0 if it cannot be opened).
+fn own_ino(t: NsType) -> u64 {
+    nsfd(0, t.nstype())
+        .ok()
+        .and_then(|h| crate::sys::fstat(&h).ok())
+        .map_or(0, |s| s.st_ino)
+}
+
 /// nsfd(pid, nstype) over every class of pid and of nstype.
 pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
     let mut st = Stats::default();
     let mut r = fastrand::Rng::with_seed(o.seed);
-    let alive = crate::races::spawn_sitter(libc::CLONE_NEWUTS | libc::CLONE_NEWIPC);
+    let Some(alive) = crate::races::spawn_sitter(libc::CLONE_NEWUTS | libc::CLONE_NEWIPC) else {
+        st.violate("fork a child in new namespaces failed".into());
+        return st;
+    };
     let zombie = exited_child(false);
     let reaped = exited_child(true);
     // SAFETY: getpid has no preconditions.
     let me = unsafe { libc::getpid() };
-    let alive_pid = alive.as_ref().map(|s| s.pid).unwrap_or(1);
+    let alive_pid = alive.pid;
+    // In the initial pid namespace pid 2 is kthreadd, which never exits.
+    let kthreadd = own_ino(NsType::PID) == PID_NS_INIT_INO;
     let mut n = 0u64;
     while b.take() {
         n += 1;
@@ -103,34 +121,36 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
         // SAFETY: nsfd takes two integers; a descriptor it returns is closed below.
         let fd = res(unsafe { libc::syscall(nsfd::SYS_NSFD, pid as libc::c_long, nstype) });
         let what = || format!("seed {} call {n}: nsfd({pid}, {nstype:#x})", o.seed);
-        st.record("nsfd", &fd, NSFD_ERRORS, what);
-        match &fd {
-            Ok(fd) => {
-                // SAFETY: the new descriptor is ours.
-                let fd = unsafe { OwnedFd::from_raw_fd(*fd as RawFd) };
-                if !valid_nstype(nstype) {
-                    st.violate(format!("{}: succeeded with an invalid nstype", what()));
+        // The caller is root: never EACCES. Its own pid namespace (the
+        // pid's) and user namespace (its credentials) outlive a task's exit.
+        let held_by_zombie = [libc::CLONE_NEWUSER, libc::CLONE_NEWPID]
+            .map(|f| f as u64)
+            .contains(&nstype);
+        let (ok, errs): (bool, &[i32]) = if !valid_nstype(nstype) || pid < 0 {
+            (false, &[libc::EINVAL]) // not one type, or a negative pid
+        } else if [0, me, alive_pid, 1].contains(&pid)
+            || (pid == 2 && kthreadd)
+            || (pid == zombie && held_by_zombie)
+        {
+            (true, &[]) // a task there for the whole phase (a zombie keeps these two)
+        } else if pid == zombie || pid >= PID_MAX_LIMIT {
+            (false, &[libc::ESRCH]) // a zombie has dropped the rest; no pid is that large
+        } else {
+            (true, &[libc::ESRCH]) // any pid: a task, or none
+        };
+        st.expect("nsfd", &fd, ok, errs, what);
+        if let Ok(fd) = &fd {
+            // SAFETY: the new descriptor is ours.
+            let fd = unsafe { OwnedFd::from_raw_fd(*fd as RawFd) };
+            // The child's own namespaces (the rest are ours) must die with it.
+            let new_ns = [libc::CLONE_NEWUTS, libc::CLONE_NEWIPC]
+                .map(|f| f as u64)
+                .contains(&nstype);
+            if pid == alive_pid && new_ns && st.created.len() < 16 {
+                if let Some(h) = file_handle(&fd) {
+                    st.created.push(h);
                 }
-                // The child's own namespaces (the rest are ours) must die with it.
-                let new_ns = [libc::CLONE_NEWUTS, libc::CLONE_NEWIPC]
-                    .map(|f| f as u64)
-                    .contains(&nstype);
-                if pid == alive_pid && new_ns && st.created.len() < 16 {
-                    if let Some(h) = file_handle(&fd) {
-                        st.created.push(h);
-                    }
-                }
             }
-            Err(e) if !valid_nstype(nstype) && e.raw_os_error() != Some(libc::EINVAL) => {
-                st.violate(format!(
-                    "{}: {e}, an invalid nstype must give EINVAL",
-                    what()
-                ));
-            }
-            Err(e) if valid_nstype(nstype) && pid < 0 && e.raw_os_error() != Some(libc::EINVAL) => {
-                st.violate(format!("{}: {e}, a negative pid must give EINVAL", what()));
-            }
-            Err(_) => {}
         }
     }
     drop(alive);
@@ -140,26 +160,84 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
     st
 }
 
+/// What a descriptor of the setns pool is: what decides setns()'s result.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A namespace file: its type and its namespace.
+    Ns(NsType, Ident),
+    /// A pidfd of the child or of its thread, which share every namespace.
+    ChildPidfd,
+    /// A pidfd of the batch process itself.
+    OwnPidfd,
+    /// A pidfd of a process that has exited and been reaped.
+    ReapedPidfd,
+    /// An open file that is neither an nsfs file nor a pidfd.
+    Other,
+    /// Not a file setns() takes: an O_PATH descriptor, or no descriptor.
+    Bad,
+}
+
+/// A namespace: its inode, and that of the user namespace owning it (for a
+/// user namespace, its parent; 0 when we cannot see it).
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Ident {
+    ino: u64,
+    owner: u64,
+}
+
+fn ident(fd: &impl AsRawFd) -> Option<Ident> {
+    let ino = crate::sys::fstat(fd).ok()?.st_ino;
+    let owner = crate::sys::ns_ioctl_fd(fd, crate::sys::ioctl::NS_GET_USERNS)
+        .ok()
+        .and_then(|u| crate::sys::fstat(&u).ok())
+        .map_or(0, |s| s.st_ino);
+    Some(Ident { ino, owner })
+}
+
 /// One descriptor of the setns pool: what it is, for messages.
 struct PoolFd {
     what: String,
     fd: RawFd,
-    /// The namespace type of a namespace file (what a setns(fd, 0) joins).
-    ty: Option<NsType>,
+    kind: Kind,
     _owned: Option<OwnedFd>,
 }
 
-fn owned(what: impl Into<String>, fd: std::io::Result<OwnedFd>, pool: &mut Vec<PoolFd>) {
-    if let Ok(fd) = fd {
-        let ty = crate::sys::ns_ioctl(&fd, crate::sys::ioctl::NS_GET_NSTYPE, 0)
-            .ok()
-            .and_then(NsType::by_flag);
-        pool.push(PoolFd {
-            what: what.into(),
-            fd: fd.as_raw_fd(),
-            ty,
-            _owned: Some(fd),
-        });
+/// Adds `fd` to the pool, as a namespace file when it is one; a descriptor
+/// that could not be made is a violation (each is made from a live process
+/// or a path that is there).
+fn owned(
+    st: &mut Stats,
+    what: impl Into<String>,
+    fd: std::io::Result<OwnedFd>,
+    kind: Kind,
+    pool: &mut Vec<PoolFd>,
+) {
+    let what = what.into();
+    match fd {
+        Ok(fd) => {
+            let kind = match kind {
+                Kind::Ns(..) => match (
+                    crate::sys::ns_ioctl(&fd, crate::sys::ioctl::NS_GET_NSTYPE, 0)
+                        .ok()
+                        .and_then(NsType::by_flag),
+                    ident(&fd),
+                ) {
+                    (Some(t), Some(id)) => Kind::Ns(t, id),
+                    _ => {
+                        st.violate(format!("setns pool: {what} is no namespace file"));
+                        return;
+                    }
+                },
+                k => k,
+            };
+            pool.push(PoolFd {
+                what,
+                fd: fd.as_raw_fd(),
+                kind,
+                _owned: Some(fd),
+            })
+        }
+        Err(e) => st.violate(format!("setns pool: {what}: {e}")),
     }
 }
 
@@ -180,59 +258,81 @@ pub(crate) fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> std::io::Resu
 
 const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
 
+/// A pidfd of a process that has exited and been reaped: opened while it
+/// is a zombie, so that no other process can have taken its pid.
+fn reaped_pidfd() -> std::io::Result<OwnedFd> {
+    let pid = exited_child(false);
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let fd = pidfd_open(pid, 0);
+    let mut st = 0;
+    // SAFETY: reaping our zombie.
+    unsafe { libc::waitpid(pid, &mut st, 0) };
+    fd
+}
+
+/// The namespace types in the order setns() installs a pidfd's.
+const PIDFD_ORDER: [NsType; 8] = [
+    NsType::USER,
+    NsType::MNT,
+    NsType::UTS,
+    NsType::IPC,
+    NsType::PID,
+    NsType::CGROUP,
+    NsType::NET,
+    NsType::TIME,
+];
+
 /// The pool: handles of every type (ours and a child's new ones), /proc nsfs
-/// files, pidfds of processes and of a thread, of an exited process, other
-/// files, O_PATH descriptors, and numbers that are not open.
-fn setns_pool(child: libc::pid_t, thread: libc::pid_t, exited: libc::pid_t) -> Vec<PoolFd> {
+/// files, pidfds of processes and of a thread, of a reaped process, other
+/// files, O_PATH descriptors, and numbers that are not open. Also the
+/// child's namespaces (those a pidfd of it joins), in `PIDFD_ORDER`.
+fn setns_pool(
+    st: &mut Stats,
+    child: libc::pid_t,
+    thread: libc::pid_t,
+    reaped: RawFd,
+) -> (Vec<PoolFd>, Vec<Option<Ident>>) {
     let mut pool = vec![];
+    // A namespace file; owned() fills in its type and namespace.
+    let ns = Kind::Ns(NsType::USER, Ident { ino: 0, owner: 0 });
     for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
+        let what = format!("own {} handle", t.name);
+        owned(st, what, nsfd(0, t.nstype()), ns, &mut pool);
+        let what = format!("child's {} handle", t.name);
+        owned(st, what, nsfd(child, t.nstype()), ns, &mut pool);
         owned(
-            format!("own {} handle", t.name),
-            nsfd(0, t.nstype()),
-            &mut pool,
-        );
-        owned(
-            format!("child's {} handle", t.name),
-            nsfd(child, t.nstype()),
-            &mut pool,
-        );
-        owned(
+            st,
             format!("/proc/child/ns/{}", t.name),
             open_flags(&format!("/proc/{child}/ns/{}", t.name), libc::O_RDONLY),
+            ns,
             &mut pool,
         );
     }
-    owned("pidfd of the child", pidfd_open(child, 0), &mut pool);
-    owned(
-        "pidfd of a thread",
-        pidfd_open(thread, PIDFD_THREAD),
-        &mut pool,
-    );
-    owned(
-        "pidfd of an exited process",
-        pidfd_open(exited, 0),
-        &mut pool,
-    );
-    owned(
-        "own pidfd",
-        pidfd_open(std::process::id() as _, 0),
-        &mut pool,
-    );
-    owned(
-        "regular file",
-        open_flags("/proc/self/status", libc::O_RDONLY),
-        &mut pool,
-    );
-    owned(
-        "O_PATH nsfs file",
-        open_flags("/proc/self/ns/uts", libc::O_PATH),
-        &mut pool,
-    );
-    owned(
-        "O_PATH regular file",
-        open_flags("/proc/self/status", libc::O_PATH),
-        &mut pool,
-    );
+    // A task's own pid and time namespaces, not those for its children.
+    let of_child = PIDFD_ORDER
+        .iter()
+        .map(|t| nsfd(child, t.nstype()).ok().and_then(|h| ident(&h)))
+        .collect();
+    let pidfd = pidfd_open(child, 0);
+    owned(st, "pidfd of the child", pidfd, Kind::ChildPidfd, &mut pool);
+    let pidfd = pidfd_open(thread, PIDFD_THREAD);
+    owned(st, "pidfd of a thread", pidfd, Kind::ChildPidfd, &mut pool);
+    pool.push(PoolFd {
+        what: "pidfd of a reaped process".into(),
+        fd: reaped,
+        kind: Kind::ReapedPidfd,
+        _owned: None,
+    });
+    let pidfd = pidfd_open(std::process::id() as _, 0);
+    owned(st, "own pidfd", pidfd, Kind::OwnPidfd, &mut pool);
+    let file = open_flags("/proc/self/status", libc::O_RDONLY);
+    owned(st, "regular file", file, Kind::Other, &mut pool);
+    let path = open_flags("/proc/self/ns/uts", libc::O_PATH);
+    owned(st, "O_PATH nsfs file", path, Kind::Bad, &mut pool);
+    let path = open_flags("/proc/self/status", libc::O_PATH);
+    owned(st, "O_PATH regular file", path, Kind::Bad, &mut pool);
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
     let sock = rustix::net::socket_with(
         AddressFamily::UNIX,
@@ -240,9 +340,23 @@ fn setns_pool(child: libc::pid_t, thread: libc::pid_t, exited: libc::pid_t) -> V
         SocketFlags::CLOEXEC,
         None,
     );
-    owned("socket", sock.map_err(Into::into), &mut pool);
+    owned(
+        st,
+        "socket",
+        sock.map_err(Into::into),
+        Kind::Other,
+        &mut pool,
+    );
     let efd = rustix::event::eventfd(0, rustix::event::EventfdFlags::CLOEXEC);
-    owned("eventfd", efd.map_err(Into::into), &mut pool);
+    owned(
+        st,
+        "eventfd",
+        efd.map_err(Into::into),
+        Kind::Other,
+        &mut pool,
+    );
+    // What opens a descriptor after this closes it before the next call:
+    // the number is closed whenever setns() gets it.
     let closed = open_flags("/proc/self/status", libc::O_RDONLY)
         .map(|f| f.as_raw_fd())
         .unwrap_or(1000);
@@ -255,11 +369,11 @@ fn setns_pool(child: libc::pid_t, thread: libc::pid_t, exited: libc::pid_t) -> V
         pool.push(PoolFd {
             what: what.into(),
             fd,
-            ty: None,
+            kind: Kind::Bad,
             _owned: None,
         });
     }
-    pool
+    (pool, of_child)
 }
 
 fn random_setns_flags(r: &mut fastrand::Rng) -> libc::c_int {
@@ -275,23 +389,96 @@ fn random_setns_flags(r: &mut fastrand::Rng) -> libc::c_int {
     }
 }
 
-/// Joins this process back to its namespaces of the types `flags` names
-/// (all when 0) after a successful setns(); false when that is impossible
-/// (a user namespace was joined, and with it the capabilities are gone).
-fn restore(own: &[(NsType, OwnedFd)], flags: libc::c_int) -> bool {
-    let changed = |t: &NsType| flags == 0 || flags & t.flag != 0;
-    own.iter()
-        .filter(|(t, _)| changed(t))
-        .all(|(t, h)| t.flag == libc::CLONE_NEWUSER || setns(h, 0).is_ok())
-        && own
-            .iter()
-            .find(|(t, _)| t.flag == libc::CLONE_NEWUSER)
-            .is_none_or(|(_, h)| {
-                crate::sys::fstat(h).ok().map(|s| s.st_ino)
-                    == crate::sys::stat("/proc/self/ns/user")
-                        .ok()
-                        .map(|s| s.st_ino)
-            })
+/// The batch process as setns() sees it: single-threaded, its own
+/// fs_struct, root with every capability in the user namespace it is in.
+struct Caller {
+    /// The user namespace it is in.
+    user: u64,
+    /// Its namespaces, in `PIDFD_ORDER` (pid: its own, which setns() never
+    /// changes; user: unused, see `user`).
+    ns: Vec<Option<Ident>>,
+    /// Each user namespace of the pool and its parent.
+    parents: Vec<(u64, u64)>,
+}
+
+impl Caller {
+    /// CAP_SYS_ADMIN over user namespace `u`: it is ours or below ours.
+    fn capable(&self, mut u: u64) -> bool {
+        for _ in 0..8 {
+            if u == self.user {
+                return true;
+            }
+            match self.parents.iter().find(|(c, _)| *c == u) {
+                Some((_, p)) if *p != 0 => u = *p,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// One type's `install`: EINVAL and EPERM in mainline's order. Every pid
+    /// namespace of the pool is our own or its child (the descendant rule
+    /// holds), and the caller is single-threaded with its own fs_struct (the
+    /// thread and CLONE_FS rules of user, mount and time namespaces hold).
+    fn install(&self, t: NsType, id: Ident) -> Result<(), i32> {
+        if t.flag == libc::CLONE_NEWUSER {
+            if id.ino == self.user {
+                return Err(libc::EINVAL); // its own user namespace
+            }
+            if !self.capable(id.ino) {
+                return Err(libc::EPERM); // a user namespace not below its own
+            }
+        } else if !self.capable(id.owner) {
+            return Err(libc::EPERM); // owned by a user namespace not below its own
+        }
+        Ok(())
+    }
+
+    /// What setns(`kind`, `flags`) must give, and on success the
+    /// namespaces it joins.
+    fn setns(
+        &self,
+        kind: Kind,
+        flags: libc::c_int,
+        of_child: &[Option<Ident>],
+    ) -> Result<Vec<(NsType, Ident)>, i32> {
+        let pidfd = |ns: &[Option<Ident>]| {
+            // No type, or a bit that is none (a negative int widens to high bits).
+            if flags <= 0 || flags as u64 & !CLONE_NEW_ALL != 0 {
+                return Err(libc::EINVAL);
+            }
+            let mut joined = vec![];
+            for (t, id) in PIDFD_ORDER.iter().zip(ns) {
+                if flags & t.flag != 0 {
+                    let id = id.ok_or(libc::ESRCH)?;
+                    self.install(*t, id)?;
+                    joined.push((*t, id));
+                }
+            }
+            Ok(joined)
+        };
+        match kind {
+            Kind::Bad => Err(libc::EBADF),
+            Kind::Other => Err(libc::EINVAL),
+            Kind::Ns(t, id) => {
+                if flags != 0 && flags != t.flag {
+                    return Err(libc::EINVAL); // another type asked for
+                }
+                self.install(t, id).map(|()| vec![(t, id)])
+            }
+            // Valid flags: ESRCH, there is no task.
+            Kind::ReapedPidfd => pidfd(&[None; 8]),
+            Kind::ChildPidfd => pidfd(of_child),
+            Kind::OwnPidfd => {
+                let mut own = self.ns.clone();
+                own[0] = Some(Ident {
+                    ino: self.user,
+                    owner: 0,
+                });
+                pidfd(&own)
+            }
+        }
+    }
 }
 
 /// One batch of setns() calls in a forked child, which may end up in other
@@ -302,7 +489,7 @@ fn setns_batch(
     calls: u64,
     child: libc::pid_t,
     thread: libc::pid_t,
-    exited: libc::pid_t,
+    reaped: RawFd,
 ) -> Stats {
     let mut st = Stats::default();
     let mut p = [0; 2];
@@ -326,30 +513,80 @@ fn setns_batch(
             .chain(FOR_CHILDREN_TYPES.iter())
             .filter_map(|t| nsfd(0, t.nstype()).ok().map(|h| (*t, h)))
             .collect();
-        let pool = setns_pool(child, thread, exited);
-        let mut stranded = false;
+        let (pool, of_child) = setns_pool(&mut st, child, thread, reaped);
+        let mut me = Caller {
+            user: own_ino(NsType::USER),
+            ns: PIDFD_ORDER
+                .iter()
+                .map(|t| nsfd(0, t.nstype()).ok().and_then(|h| ident(&h)))
+                .collect(),
+            parents: pool
+                .iter()
+                .filter_map(|f| match f.kind {
+                    Kind::Ns(t, id) if t.flag == libc::CLONE_NEWUSER => Some((id.ino, id.owner)),
+                    _ => None,
+                })
+                .collect(),
+        };
+        if of_child.iter().any(Option::is_none) {
+            st.violate("setns pool: a namespace of the child did not open".into());
+        }
+        let home = me.user;
         for n in 0..calls {
             let f = &pool[r.usize(..pool.len())];
             let flags = random_setns_flags(&mut r);
+            let want = me.setns(f.kind, flags, &of_child);
             // SAFETY: setns takes integers; the descriptor may be anything.
             let x = res(unsafe { libc::setns(f.fd, flags) } as _);
+            let away = me.user != home;
             let what = || {
                 format!(
-                    "seed {} batch {batch} call {n}: setns({}, {flags:#x})",
-                    o.seed, f.what
+                    "seed {} batch {batch} call {n}: setns({}, {flags:#x}){}",
+                    o.seed,
+                    f.what,
+                    if away {
+                        " in the child's user namespace"
+                    } else {
+                        ""
+                    }
                 )
             };
-            st.record("setns", &x, SETNS_ERRORS, what);
-            // setns(nsfs file, 0) joins the file's type; a pidfd, those in `flags`.
-            let joined = if flags == 0 {
-                f.ty.map_or(0, |t| t.flag)
-            } else {
-                flags
+            st.exact("setns", &x, want.as_ref().map(|_| ()).map_err(|e| *e), what);
+            let (Ok(_), Ok(joined)) = (&x, want) else {
+                if x.is_ok() {
+                    break; // joined what it should not have: where it is now is unknown
+                }
+                continue;
             };
-            // Once in another user namespace there is no way back: the batch
-            // goes on from there (the same seed gives the same path).
-            if x.is_ok() && !stranded && !restore(&own, joined) {
-                stranded = true;
+            let user = joined.iter().find(|(t, _)| t.flag == libc::CLONE_NEWUSER);
+            if let Some((_, u)) = user {
+                // No way back from another user namespace: the batch goes on
+                // from there (the same seed gives the same path).
+                me.user = u.ino;
+            }
+            if me.user == home {
+                // Back to our namespaces, as a process in its own user
+                // namespace always can.
+                for (t, h) in &own {
+                    if joined.iter().any(|(j, _)| j.flag == t.flag) {
+                        if let Err(e) = crate::sys::setns(h, 0) {
+                            st.violate(format!("{}: back to own {}: {e}", what(), t.name));
+                        }
+                    }
+                }
+            } else {
+                // Now in those namespaces; its pid namespace stays (setns
+                // changes only that of its children).
+                for (t, id) in joined {
+                    if let Some(i) = PIDFD_ORDER.iter().position(|p| p.flag == t.flag) {
+                        if t.flag != libc::CLONE_NEWPID {
+                            me.ns[i] = Some(id);
+                        }
+                    }
+                }
+            }
+            if own_ino(NsType::USER) != me.user {
+                st.violate(format!("{}: not in the user namespace it joined", what()));
             }
         }
         let mut w = std::fs::File::from(wr);
@@ -394,17 +631,45 @@ pub fn setns_calls(o: &Opts, b: &mut Budget) -> Stats {
             return st;
         }
     };
-    let exited = exited_child(true);
+    let reaped = match reaped_pidfd() {
+        Ok(fd) => fd,
+        Err(e) => {
+            st.violate(format!("pidfd of a reaped process: {e}"));
+            return st;
+        }
+    };
     let mut batch = 0;
     while !b.done() {
         // Only the calls a batch made count (it may die early).
-        let got = setns_batch(o, batch, b.left().min(5000), sitter.pid, thread, exited);
-        b.consume(got.total());
+        let got = setns_batch(
+            o,
+            batch,
+            b.left().min(5000),
+            sitter.pid,
+            thread,
+            reaped.as_raw_fd(),
+        );
+        let made = got.total();
+        b.consume(made);
         st.merge(got);
         batch += 1;
+        if made == 0 {
+            // Its violation says why; the phase falls short of its share.
+            break;
+        }
     }
     drop(sitter);
     st
+}
+
+/// What an ioctl's pointer argument is.
+#[derive(Clone, Copy, PartialEq)]
+enum Ptr {
+    Null,
+    /// Our buffer, writable and larger than any result.
+    Buf,
+    /// Read-only, unmapped, kernel, non-canonical or in the first page.
+    Fault,
 }
 
 /// Pointers an ioctl may get: NULL, a valid buffer, a read-only page, an
@@ -445,39 +710,145 @@ impl Pointers {
         }
     }
 
-    fn pick(&mut self, r: &mut fastrand::Rng) -> u64 {
+    fn pick(&mut self, r: &mut fastrand::Rng) -> (u64, Ptr) {
         match r.u8(..8) {
-            0 => 0,
-            1 | 2 => self.buf.as_mut_ptr() as u64,
-            3 => self.ro as u64,
-            4 => self.unmapped as u64,
-            5 => 0xffff_ffff_8100_0000,
-            6 => 0x8000_0000_0000_0000,
-            _ => r.u64(1..4096),
+            0 => (0, Ptr::Null),
+            1 | 2 => (self.buf.as_mut_ptr() as u64, Ptr::Buf),
+            3 => (self.ro as u64, Ptr::Fault),
+            4 => (self.unmapped as u64, Ptr::Fault),
+            5 => (0xffff_ffff_8100_0000, Ptr::Fault),
+            6 => (0x8000_0000_0000_0000, Ptr::Fault),
+            _ => (r.u64(1..4096), Ptr::Fault),
         }
     }
 }
 
-/// ioctl(handle, cmd, arg) with random commands (the nsfs group, any group)
-/// and random arguments, including bad pointers.
+/// The ioctl types of the VFS's generic commands (fs/ioctl.c: FIO*, FI*,
+/// FS_IOC_*, FIBMAP): do_vfs_ioctl() answers them for every file before
+/// nsfs sees them, so the fuzzer leaves them out.
+const VFS_IOCTL_TYPES: [u64; 6] = [0x00, 0x15, 0x54, 0x58, 0x66, 0x94];
+
+/// A handle of the ioctl phase: its type and namespace, and whether it is
+/// ours (the rest are the child's new ones, below ours).
+struct IoctlHandle {
+    what: String,
+    fd: OwnedFd,
+    ty: libc::c_int,
+    own: bool,
+}
+
+/// ioctl_ns(2) in fs/nsfs.c: whether `cmd` is an nsfs command.
+fn nsfs_command(cmd: u64) -> bool {
+    const FIXED: [u64; 10] = [
+        0xb701,
+        0xb702,
+        0xb703,
+        0xb704,
+        0x8008_b705,
+        0x8004_b706,
+        0x8004_b707,
+        0x8004_b708,
+        0x8004_b709,
+        0x8008_b70d,
+    ];
+    // NS_MNT_GET_{INFO,NEXT,PREV}: read, any size from struct mnt_ns_info's first.
+    let extensible = cmd >> 30 == 2
+        && (cmd >> 8) & 0xff == 0xb7
+        && (10..=12).contains(&(cmd & 0xff))
+        && (cmd >> 16) & 0x3fff >= 16;
+    FIXED.contains(&cmd) || extensible
+}
+
+/// What ioctl(`h`, `cmd`, `arg`) may give: success or not, and which errors
+/// (fs/nsfs.c's ns_ioctl(); the caller is root in the initial namespaces
+/// when `sees_all`).
+fn ioctl_allowed(h: &IoctlHandle, cmd: u64, arg: Ptr, sees_all: bool) -> (bool, &'static [i32]) {
+    const FAULT: &[i32] = &[libc::EFAULT];
+    // Written to `arg`: success for our buffer, EFAULT for anything else.
+    let put = |ok| {
+        if arg == Ptr::Buf {
+            (ok, &[][..])
+        } else {
+            (false, FAULT)
+        }
+    };
+    let is = |t| h.ty == t;
+    if !nsfs_command(cmd) {
+        return (false, &[libc::ENOTTY]); // no command of nsfs
+    }
+    let nr = cmd & 0xff;
+    if (nr == 11 || nr == 12) && !sees_all {
+        return (false, &[libc::EPERM]); // NS_MNT_GET_NEXT/PREV outside the initial namespaces
+    }
+    match cmd {
+        // The owner (a user namespace's parent): ours for the child's
+        // namespaces, none we can see for our own user namespace.
+        0xb701 if is(libc::CLONE_NEWUSER) && h.own => (false, &[libc::EPERM]),
+        0xb701 => (true, &[]),
+        // NS_GET_PARENT: only pid and user namespaces have one, visible
+        // for the child's (ours), not for our own.
+        0xb702 if !is(libc::CLONE_NEWUSER) && !is(libc::CLONE_NEWPID) => (false, &[libc::EINVAL]),
+        0xb702 if h.own => (false, &[libc::EPERM]),
+        0xb702 => (true, &[]),
+        // NS_GET_NSTYPE never fails.
+        0xb703 => (true, &[]),
+        0xb704 if !is(libc::CLONE_NEWUSER) => (false, &[libc::EINVAL]),
+        0xb704 => put(true),
+        0x8008_b705 if !is(libc::CLONE_NEWNS) => (false, &[libc::EINVAL]),
+        0x8008_b705 => put(true),
+        0x8004_b706..=0x8004_b709 if !is(libc::CLONE_NEWPID) => (false, &[libc::EINVAL]),
+        // The argument, as a pid: a task in the namespace, or none.
+        0x8004_b706..=0x8004_b709 => (true, &[libc::ESRCH]),
+        0x8008_b70d => put(true),
+        _ if !is(libc::CLONE_NEWNS) => (false, &[libc::EINVAL]), // NS_MNT_GET_*: mount namespaces only
+        _ if nr == 10 && arg == Ptr::Null => (false, &[libc::EINVAL]), // NS_MNT_GET_INFO needs a buffer
+        _ if nr == 10 => put(true),
+        // The child's mount namespace is newer than ours: ours has a next,
+        // the child's a previous one; past those, maybe none (ENOENT).
+        _ if (nr == 11) == h.own => put(true),
+        _ if arg == Ptr::Buf => (true, &[libc::ENOENT]),
+        _ => (false, &[libc::ENOENT, libc::EFAULT]),
+    }
+}
+
+/// ioctl(handle, cmd, arg) with random commands (the nsfs group, any group
+/// but the VFS's generic ones) and random arguments, including bad pointers.
 pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
     let mut st = Stats::default();
     let mut r = fastrand::Rng::with_seed(o.seed.rotate_left(17));
-    let sitter = crate::races::spawn_sitter(
+    let Some(sitter) = crate::races::spawn_sitter(
         libc::CLONE_NEWUSER | libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS,
-    );
-    let target = sitter.as_ref().map(|s| s.pid).unwrap_or(0);
+    ) else {
+        st.violate("fork a child in new namespaces failed".into());
+        return st;
+    };
+    // The child's namespaces that are not its new ones are ours.
+    let new_ones = [
+        NsType::USER,
+        NsType::PID_FOR_CHILDREN,
+        NsType::MNT,
+        NsType::UTS,
+    ];
     let mut handles = vec![];
     for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
-        for pid in [0, target] {
-            if let Ok(h) = nsfd(pid, t.nstype()) {
-                handles.push((
-                    format!("{} of {}", t.name, if pid == 0 { "self" } else { "child" }),
-                    h,
-                ));
+        for pid in [0, sitter.pid] {
+            let what = format!("{} of {}", t.name, if pid == 0 { "self" } else { "child" });
+            match nsfd(pid, t.nstype()) {
+                Ok(fd) => handles.push(IoctlHandle {
+                    what,
+                    fd,
+                    ty: t.flag,
+                    own: pid == 0 || !new_ones.contains(t),
+                }),
+                Err(e) => st.violate(format!("nsfd({what}): {e}")),
             }
         }
     }
+    if handles.is_empty() {
+        return st;
+    }
+    let sees_all =
+        own_ino(NsType::PID) == PID_NS_INIT_INO && own_ino(NsType::USER) == USER_NS_INIT_INO;
     let mut ptrs = Pointers::new();
     // Nothing else opens files during the loop: an open descriptor not in
     // this set is one an ioctl returned (NS_GET_USERNS, NS_MNT_GET_NEXT...).
@@ -496,7 +867,7 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
     let mut n = 0u64;
     while b.take() {
         n += 1;
-        let (what, h) = &handles[r.usize(..handles.len())];
+        let h = &handles[r.usize(..handles.len())];
         let cmd: u64 = match r.u8(..4) {
             // The nsfs group with any number, direction and size.
             0 | 1 => (r.u64(..4) << 30) | (r.u64(..1 << 14) << 16) | (0xb7 << 8) | r.u64(..32),
@@ -515,13 +886,18 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
                 0x8008_b705,
                 0x8008_b70d,
             ][r.usize(..13)],
-            _ => r.u32(..) as u64,
+            _ => loop {
+                let c = r.u32(..) as u64;
+                if !VFS_IOCTL_TYPES.contains(&((c >> 8) & 0xff)) {
+                    break c;
+                }
+            },
         };
-        let arg = ptrs.pick(&mut r);
+        let (arg, ptr) = ptrs.pick(&mut r);
         // SAFETY: every pointer `arg` can be is either our own buffer, large
         // enough for any size an ioctl number encodes, or memory the kernel
         // must refuse to touch (EFAULT): no random address of our own.
-        let x = res(unsafe { libc::ioctl(h.as_raw_fd(), cmd as _, arg) } as _);
+        let x = res(unsafe { libc::ioctl(h.fd.as_raw_fd(), cmd as _, arg) } as _);
         if let Ok(fd) = x {
             let fd = fd as RawFd;
             // SAFETY: F_GETFD only asks whether the number is open.
@@ -532,10 +908,11 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
                 unsafe { libc::close(fd) };
             }
         }
-        st.record("ioctl(handle)", &x, IOCTL_ERRORS, || {
+        let (ok, errs) = ioctl_allowed(h, cmd, ptr, sees_all);
+        st.expect("ioctl(handle)", &x, ok, errs, || {
             format!(
-                "seed {} call {n}: ioctl({what}, {cmd:#x}, {arg:#x})",
-                o.seed
+                "seed {} call {n}: ioctl({}, {cmd:#x}, {arg:#x})",
+                o.seed, h.what
             )
         });
     }

@@ -10,14 +10,18 @@ use std::time::{Duration, Instant};
 /// A phase's share of the run: operations and time, shared by its threads.
 #[derive(Clone)]
 pub struct Budget {
+    share: u64,
     left: Arc<AtomicU64>,
+    time: Duration,
     deadline: Instant,
 }
 
 impl Budget {
     pub fn new(ops: u64, time: Duration) -> Budget {
         Budget {
+            share: ops,
             left: Arc::new(AtomicU64::new(ops)),
+            time,
             deadline: Instant::now() + time,
         }
     }
@@ -36,17 +40,37 @@ impl Budget {
         self.left.load(Ordering::Relaxed)
     }
 
-    /// Uses up `n` operations at once.
+    /// Uses up the `n` operations a batch made at once.
     pub fn consume(&self, n: u64) {
         let _ = self
             .left
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
-                Some(l.saturating_sub(n.max(1)))
+                Some(l.saturating_sub(n))
             });
     }
 
     pub fn done(&self) -> bool {
         self.left.load(Ordering::Relaxed) == 0 || Instant::now() >= self.deadline
+    }
+
+    /// Why the phase failed its count: it stopped (out of time, or at a
+    /// broken rule) before making its share of calls. A phase that ends
+    /// early has not tested what the run promised.
+    pub fn shortfall(&self) -> Option<String> {
+        let left = self.left();
+        if left == 0 {
+            return None;
+        }
+        let why = if Instant::now() >= self.deadline {
+            format!("its {:.1} s ran out", self.time.as_secs_f64())
+        } else {
+            "it stopped early".to_string()
+        };
+        Some(format!(
+            "made {} of its share of {} calls: {why}",
+            self.share - left,
+            self.share
+        ))
     }
 }
 
@@ -81,22 +105,49 @@ impl Stats {
         allowed: &[i32],
         what: impl FnOnce() -> String,
     ) {
+        self.expect(call, r, true, allowed, what);
+    }
+
+    /// Records `call`'s result; a success when `ok` is false, or an errno
+    /// outside `allowed`, is a violation described by `what`.
+    pub fn expect<T>(
+        &mut self,
+        call: &'static str,
+        r: &io::Result<T>,
+        ok: bool,
+        allowed: &[i32],
+        what: impl FnOnce() -> String,
+    ) {
         let key = match r {
             Ok(_) => "ok".to_string(),
             Err(e) => errno_name(e.raw_os_error().unwrap_or(0)),
         };
-        if let Err(e) = r {
-            let errno = e.raw_os_error().unwrap_or(0);
-            if !allowed.contains(&errno) {
-                self.violate(format!(
-                    "{}: {} (allowed: success, {})",
-                    what(),
-                    key,
-                    names(allowed)
-                ));
+        let fine = match r {
+            Ok(_) => ok,
+            Err(e) => allowed.contains(&e.raw_os_error().unwrap_or(0)),
+        };
+        if !fine {
+            let mut may: Vec<String> = allowed.iter().map(|e| errno_name(*e)).collect();
+            if ok {
+                may.insert(0, "success".into());
             }
+            self.violate(format!("{}: {} (allowed: {})", what(), key, may.join(", ")));
         }
         *self.counts.entry((call, key)).or_default() += 1;
+    }
+
+    /// Records `call`'s result, which must be `want` exactly.
+    pub fn exact<T>(
+        &mut self,
+        call: &'static str,
+        r: &io::Result<T>,
+        want: Result<(), i32>,
+        what: impl FnOnce() -> String,
+    ) {
+        match want {
+            Ok(()) => self.expect(call, r, true, &[], what),
+            Err(e) => self.expect(call, r, false, &[e], what),
+        }
     }
 
     pub fn violate(&mut self, msg: String) {
@@ -167,14 +218,6 @@ impl Stats {
             }
         }
     }
-}
-
-fn names(errnos: &[i32]) -> String {
-    errnos
-        .iter()
-        .map(|e| errno_name(*e))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The calls' result as `io::Result`.
