@@ -593,10 +593,11 @@ fn pin_release(dir: &str, n: usize, route: PinRoute) -> Result<(f64, f64), Strin
         match route {
             PinRoute::ProcFile => bind(&proc_uts, target)?,
             PinRoute::HandleMountApi => bind_with_mount_api(&handle()?, target)?,
-            PinRoute::HandleProcFd => bind(
-                &cstr(&format!("/proc/self/fd/{}", handle()?.as_raw_fd())),
-                target,
-            )?,
+            PinRoute::HandleProcFd => {
+                // The handle stays open until the bind has resolved /proc/self/fd/N.
+                let h = handle()?;
+                bind(&cstr(&format!("/proc/self/fd/{}", h.as_raw_fd())), target)?
+            }
         }
         pin += t0.elapsed();
     }
