@@ -656,7 +656,8 @@ fn pin_rows(o: &Opts, t: &mut Table) {
         // Rounds rotate which route goes first, so that none always runs on the
         // others' leftovers (RCU callbacks, freed slabs).
         let mut samples: [Vec<(f64, f64)>; 3] = Default::default();
-        let mut err = None;
+        // A route's error is its own rows'.
+        let mut err: [Option<String>; 3] = Default::default();
         for round in 0..o.pin_rounds {
             for k in 0..PIN_ROUTES.len() {
                 let i = (round + k) % PIN_ROUTES.len();
@@ -665,11 +666,11 @@ fn pin_rows(o: &Opts, t: &mut Table) {
                     .and_then(|()| pin_release(dir, n, PIN_ROUTES[i]))
                 {
                     Ok(r) => samples[i].push(r),
-                    Err(e) => err = Some(e),
+                    Err(e) => err[i] = Some(e),
                 }
             }
         }
-        let pick = |i: usize, f: fn(&(f64, f64)) -> f64| match &err {
+        let pick = |i: usize, f: fn(&(f64, f64)) -> f64| match &err[i] {
             Some(e) => Err(e.clone()),
             None => Ok(median(samples[i].iter().map(f).collect())),
         };
