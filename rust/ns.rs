@@ -52,10 +52,9 @@ unsafe impl Send for Namespace {}
 unsafe impl Sync for Namespace {}
 
 // SAFETY: `__ns_ref_inc` takes and `ops->put` drops the plain reference, which keeps the
-// namespace's memory. Taking one never sleeps; dropping one may (`put_mnt_ns()` takes
-// `namespace_sem`, a net namespace's cleanup is queued under a mutex), so an
-// `ARef<Namespace>` is dropped only in process context, as every user here does (system calls
-// and KUnit cases).
+// namespace's memory. Taking one never sleeps; dropping the last one of a mount namespace does
+// (`put_mnt_ns()` takes `namespace_sem`), so an `ARef<Namespace>` is dropped only in process
+// context, as every user here does (system calls and KUnit cases).
 unsafe impl AlwaysRefCounted for Namespace {
     fn inc_ref(&self) {
         // SAFETY: By the type invariants the namespace is alive, so its count is not zero.
@@ -107,8 +106,9 @@ impl Namespace {
     /// # Safety
     ///
     /// `nsset` was prepared by `prepare_nsset()` with this namespace's type among its flags
-    /// (the `install` operations use what `prepare_nsset()` makes for their type only), and is
-    /// not yet released.
+    /// (the `install` operations use what `prepare_nsset()` makes for their type only), by the
+    /// current task, which is a user task (they look at `current`: its credentials, `fs`,
+    /// thread group and `mm`), and is not yet released.
     pub(crate) unsafe fn install_into(&self, nsset: *mut bindings::nsset) -> Result {
         let install = self.ops().install.ok_or(EINVAL)?;
         // SAFETY: The caller prepared `nsset`; the namespace is alive while borrowed.

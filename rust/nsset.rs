@@ -44,83 +44,115 @@ impl<'a> PidfdPid<'a> {
     }
 }
 
-/// A `struct nsset` prepared for the current task, nothing staged in it yet.
+/// The staged set of one setns() call: namespaces (and credentials, fs_struct where the flags
+/// need them) switched to together, all or nothing.
 ///
-/// Staging is all or nothing: [`NsSet::install`] and [`NsSet::install_task_of`] consume the set
-/// and give back a [`ValidNsSet`] only when every type they staged passed its check; on failure
-/// the set is dropped with whatever it had half staged (a user namespace's `install` rewrites
-/// `cred` before a later type may fail). Only a [`ValidNsSet`] can be committed.
+/// Its only public operations are whole calls, [`NsSet::join`] and [`NsSet::join_task_of`]:
+/// prepare, stage and commit in one step, by the calling user task. In between, the set holds
+/// an uncounted pointer to the task's credentials and a copy of its namespaces taken when it
+/// was prepared, and with `CLONE_NEWNS` alone it works on the task's live `fs`; a set that
+/// outlived another's commit could use freed credentials or undo that commit, so no set is
+/// ever visible to callers.
 ///
 /// # Invariants
 ///
-/// `inner` was prepared by `prepare_nsset()` with the flags `inner.flags` and is released by
-/// `put_nsset()` exactly once, on drop.
+/// `inner` was prepared by `prepare_nsset()` with the flags `inner.flags`, for the current
+/// task, which is a user task; it is released by `put_nsset()` exactly once, on drop.
 pub(crate) struct NsSet {
     inner: bindings::nsset,
 }
 
-/// A set whose every staged namespace passed its type's `install` check: ready to commit.
+/// A set in which every type among its flags was staged and passed its `install` check: what
+/// `commit_nsset()` needs.
 ///
 /// # Invariants
 ///
-/// Every namespace staged in the set was installed successfully, and only types among the
-/// flags it was prepared with were staged.
-pub(crate) struct ValidNsSet(NsSet);
+/// Every type among the flags of the set was staged, by its `install` operation, successfully.
+#[must_use = "a staged set that is not committed changes nothing (but the fs of CLONE_NEWNS)"]
+struct ValidNsSet(NsSet);
 
 impl NsSet {
     /// Mainline's check of the flags given with a pidfd: `EINVAL` for none, unknown ones, or a
     /// type whose `CONFIG` is off.
-    pub(crate) fn check_flags(flags: c_ulong) -> Result {
+    fn check_flags(flags: c_ulong) -> Result {
         // SAFETY: FFI call without requirements.
         to_result(unsafe { bindings::check_setns_flags(flags) })
     }
 
+    /// setns() into `ns`: the current task joins it, or nothing changes.
+    ///
+    /// `EINVAL` from a kernel thread (the `install` and `commit` steps use the task's `mm`).
+    pub(crate) fn join(ns: &Namespace) -> Result {
+        Self::prepare(ns.ns_type() as c_ulong)?
+            .install(ns)?
+            .commit();
+        Ok(())
+    }
+
+    /// setns() with a pidfd: the current task joins the namespaces of the types in `flags` of
+    /// the task `pid` names, all or none, in mainline's order.
+    ///
+    /// `EINVAL` for bad flags (see [`NsSet::check_flags`]) and from a kernel thread.
+    pub(crate) fn join_task_of(pid: &PidfdPid<'_>, flags: c_ulong) -> Result {
+        Self::check_flags(flags)?;
+        Self::prepare(flags)?.install_task_of(pid)?.commit();
+        Ok(())
+    }
+
     /// Stages a copy of the current task's namespaces (and credentials, fs_struct where the
     /// flags need them).
-    pub(crate) fn prepare(flags: c_ulong) -> Result<Self> {
+    fn prepare(flags: c_ulong) -> Result<Self> {
+        let current = current!();
+        // SAFETY: `current` is the live task running this code; `flags` and `mm` are read
+        // by the task itself.
+        let (kthread, mm) = unsafe {
+            let t = current.as_ptr();
+            ((*t).flags & bindings::PF_KTHREAD != 0, (*t).mm)
+        };
+        if kthread || mm.is_null() {
+            return Err(EINVAL);
+        }
         let mut inner = bindings::nsset::default();
         // The flags were checked against the namespace types, which all fit in 32 bits.
         let flags = u32::try_from(flags).map_err(|_| EINVAL)?;
         // SAFETY: `inner` is zeroed as `prepare_nsset` expects; on failure it releases what it
-        // took itself.
+        // took (except, in mainline, prepared credentials when copying `fs` fails: a leak).
         to_result(unsafe { bindings::prepare_nsset(flags, &mut inner) })?;
-        // INVARIANT: `prepare_nsset` succeeded and recorded `flags` in `inner.flags`; `drop`
-        // releases it.
+        // INVARIANT: `prepare_nsset` succeeded for the current task, a user task (checked
+        // above), and recorded `flags` in `inner.flags`; `drop` releases it.
         Ok(Self { inner })
     }
 
-    /// Checks and stages a switch to `ns`: its type's `install` operation.
-    ///
-    /// `EINVAL` if the set was not prepared for `ns`'s type: `install` relies on what
-    /// `prepare_nsset()` makes for that type only (a mount namespace's needs `fs`, a user
-    /// namespace's a new `cred`).
-    pub(crate) fn install(mut self, ns: &Namespace) -> Result<ValidNsSet> {
-        if self.inner.flags & ns.ns_type() == 0 {
+    /// Checks and stages a switch to `ns`: its type's `install` operation. The set must have
+    /// been prepared for exactly that type (`EINVAL` otherwise): `install` relies on what
+    /// `prepare_nsset()` makes for its type, and `commit_nsset()` acts on every flagged type.
+    fn install(mut self, ns: &Namespace) -> Result<ValidNsSet> {
+        if self.inner.flags != ns.ns_type() {
             return Err(EINVAL);
         }
-        // SAFETY: By the type invariants `inner` is prepared and not yet released, with
-        // `ns`'s type among its flags (checked above).
+        // SAFETY: By the type invariants `inner` is prepared for the current task, a user task,
+        // and not yet released; its flags are exactly `ns`'s type (checked above).
         unsafe { ns.install_into(&mut self.inner) }?;
-        // INVARIANT: the one namespace staged passed its `install` check, and its type is
-        // among the flags.
+        // INVARIANT: the one flagged type was staged and passed its `install` check.
         Ok(ValidNsSet(self))
     }
 
     /// Stages the namespaces of the task `pid` names, in mainline's order, all or nothing.
-    pub(crate) fn install_task_of(mut self, pid: &PidfdPid<'_>) -> Result<ValidNsSet> {
-        // SAFETY: `inner` is prepared (type invariants); `pid` is kept alive by its pidfd.
+    fn install_task_of(mut self, pid: &PidfdPid<'_>) -> Result<ValidNsSet> {
+        // SAFETY: `inner` is prepared for the current task (type invariants); `pid` is kept
+        // alive by its pidfd.
         to_result(unsafe { bindings::validate_nsset(&mut self.inner, pid.pid.as_ptr()) })?;
-        // INVARIANT: `validate_nsset` returned 0: every type among the flags (and only those)
-        // was staged and passed its `install` check.
+        // INVARIANT: `validate_nsset` returned 0: every type among the flags was staged and
+        // passed its `install` check.
         Ok(ValidNsSet(self))
     }
 }
 
 impl ValidNsSet {
     /// Switches the current task to the staged namespaces.
-    pub(crate) fn commit(mut self) {
-        // SAFETY: `inner` is prepared (the `NsSet` invariants) and everything staged in it
-        // passed its check (the type invariants).
+    fn commit(mut self) {
+        // SAFETY: `inner` is prepared for the current task (the `NsSet` invariants) and every
+        // flagged type is staged and passed its check (the type invariants).
         unsafe { bindings::commit_nsset(&mut self.0.inner) };
         // SAFETY: `current` is the live task that just switched namespaces.
         unsafe { bindings::perf_event_namespaces(bindings::get_current()) };

@@ -34,7 +34,7 @@ impl<'a> Target<'a> {
 
 pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
     // As in C, the flags are an int widened to unsigned long with its sign.
-    let mut flags = nstype as c_long as c_ulong;
+    let flags = nstype as c_long as c_ulong;
     let fd = u32::try_from(fd).map_err(|_| EBADF)?;
     let file = LocalFile::fget(fd)?;
     let target = Target::of(&file)?;
@@ -42,20 +42,11 @@ pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
     match &target {
         Target::Namespace(ns) => {
             // 0 means any type; anything else must be the namespace's own.
-            let ns_type = ns.ns_type() as c_ulong;
-            if flags != 0 && flags != ns_type {
+            if flags != 0 && flags != ns.ns_type() as c_ulong {
                 return Err(EINVAL);
             }
-            flags = ns_type;
+            NsSet::join(ns)
         }
-        Target::Pidfd(_) => NsSet::check_flags(flags)?,
+        Target::Pidfd(pid) => NsSet::join_task_of(pid, flags),
     }
-
-    let nsset = NsSet::prepare(flags)?;
-    let valid = match &target {
-        Target::Namespace(ns) => nsset.install(ns)?,
-        Target::Pidfd(pid) => nsset.install_task_of(pid)?,
-    };
-    valid.commit();
-    Ok(())
 }

@@ -71,6 +71,7 @@ impl TaskExt for Task {
 /// # Invariants
 ///
 /// The lock of `task` is held for reading, by the current task, from creation until drop.
+#[must_use = "the lock is released when the guard is dropped"]
 pub(crate) struct ExecUpdateReadGuard<'a> {
     task: &'a Task,
     _not_send: NotThreadSafe,

@@ -34,7 +34,7 @@ fault() { # fault NAME DIR: apply the fault to the worktree DIR
 	leak-nsfd)
 		plant "$2/rust/open.rs" 's|^( *)let ns = namespace_of\(kind, pid\)\?;$|&\n\1core::mem::forget(ns.clone());|' 'forget(ns.clone())' ;;
 	leak-setns)
-		plant "$2/rust/setns.rs" 's|^( *)Target::Namespace\(ns\) => nsset\.install\(ns\)\?,$|\1Target::Namespace(ns) => {\n\1    core::mem::forget(kernel::sync::aref::ARef::from(*ns));\n\1    nsset.install(ns)?\n\1}|' 'forget(kernel::sync::aref::ARef::from' ;;
+		plant "$2/rust/setns.rs" 's|^( *)NsSet::join\(ns\)$|\1core::mem::forget(kernel::sync::aref::ARef::from(*ns));\n\1NsSet::join(ns)|' 'forget(kernel::sync::aref::ARef::from' ;;
 	skip-permission)
 		plant "$2/rust/open.rs" 's|if !task\.may_read_namespaces\(\) \{|if !task.may_read_namespaces() \&\& pid < 0 {|' 'may_read_namespaces() && pid < 0' ;;
 	wrong-errno)
