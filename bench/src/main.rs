@@ -22,7 +22,7 @@ usage: nsfd_bench [options]
   --batches N     batches per time row; the row is their median (default 9)
   --mem-fds N     open descriptors per kind for the memory rows (default 50000)
   --pin N,N,...   namespaces pinned per size of the pin rows (default 1000,10000,100000)
-  --pin-rounds N  rounds per size of the pin rows; the row is their median (default 3)
+  --pin-rounds N  rounds per size of the pin rows; the row is their median (default 5)
   --settle SECS   longest wait for the slab to settle before a memory reading (default 20)
   --out FILE      also write the table to FILE
   --ktap          print KTAP, one case per row (the smoke suite of make test)
@@ -46,7 +46,7 @@ fn parse_opts() -> Result<Opts, lexopt::Error> {
         batches: 9,
         mem_fds: 50_000,
         pin: vec![1_000, 10_000, 100_000],
-        pin_rounds: 3,
+        pin_rounds: 5,
         settle: Duration::from_secs(20),
         out: None,
         ktap: false,
