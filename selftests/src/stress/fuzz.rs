@@ -272,22 +272,10 @@ fn reaped_pidfd() -> std::io::Result<OwnedFd> {
     fd
 }
 
-/// The namespace types in the order setns() installs a pidfd's.
-const PIDFD_ORDER: [NsType; 8] = [
-    NsType::USER,
-    NsType::MNT,
-    NsType::UTS,
-    NsType::IPC,
-    NsType::PID,
-    NsType::CGROUP,
-    NsType::NET,
-    NsType::TIME,
-];
-
 /// The pool: handles of every type (ours and a child's new ones), /proc nsfs
 /// files, pidfds of processes and of a thread, of a reaped process, other
 /// files, O_PATH descriptors, and numbers that are not open. Also the
-/// child's namespaces (those a pidfd of it joins), in `PIDFD_ORDER`.
+/// child's namespaces (those a pidfd of it joins), in `ALL_TYPES` order (libnsfd keeps it in the order setns() installs a pidfd's).
 fn setns_pool(
     st: &mut Stats,
     child: libc::pid_t,
@@ -311,7 +299,7 @@ fn setns_pool(
         );
     }
     // A task's own pid and time namespaces, not those for its children.
-    let of_child = PIDFD_ORDER
+    let of_child = ALL_TYPES
         .iter()
         .map(|t| nsfd(child, t.nstype()).ok().and_then(|h| ident(&h)))
         .collect();
@@ -394,7 +382,7 @@ fn random_setns_flags(r: &mut fastrand::Rng) -> libc::c_int {
 struct Caller {
     /// The user namespace it is in.
     user: u64,
-    /// Its namespaces, in `PIDFD_ORDER` (pid: its own, which setns() never
+    /// Its namespaces, in `ALL_TYPES` order (pid: its own, which setns() never
     /// changes; user: unused, see `user`).
     ns: Vec<Option<Ident>>,
     /// Each user namespace of the pool and its parent.
@@ -448,7 +436,7 @@ impl Caller {
                 return Err(libc::EINVAL);
             }
             let mut joined = vec![];
-            for (t, id) in PIDFD_ORDER.iter().zip(ns) {
+            for (t, id) in ALL_TYPES.iter().zip(ns) {
                 if flags & t.flag != 0 {
                     let id = id.ok_or(libc::ESRCH)?;
                     self.install(*t, id)?;
@@ -516,7 +504,7 @@ fn setns_batch(
         let (pool, of_child) = setns_pool(&mut st, child, thread, reaped);
         let mut me = Caller {
             user: own_ino(NsType::USER),
-            ns: PIDFD_ORDER
+            ns: ALL_TYPES
                 .iter()
                 .map(|t| nsfd(0, t.nstype()).ok().and_then(|h| ident(&h)))
                 .collect(),
@@ -578,7 +566,7 @@ fn setns_batch(
                 // Now in those namespaces; its pid namespace stays (setns
                 // changes only that of its children).
                 for (t, id) in joined {
-                    if let Some(i) = PIDFD_ORDER.iter().position(|p| p.flag == t.flag) {
+                    if let Some(i) = ALL_TYPES.iter().position(|p| p.flag == t.flag) {
                         if t.flag != libc::CLONE_NEWPID {
                             me.ns[i] = Some(id);
                         }
