@@ -53,20 +53,22 @@ mod tests {
             return;
         }
         let reason = reason.to_bytes();
-        // SAFETY: `test` is the running case's `struct kunit`, which the runner keeps until the
-        // case's thread ends. Other threads of a case may write its status too (C uses
-        // WRITE_ONCE), so write through raw pointers, volatile, without references.
-        unsafe {
-            let comment = (&raw mut (*test).status_comment).cast::<c_char>();
-            let n = reason
-                .len()
-                .min(bindings::KUNIT_STATUS_COMMENT_SIZE as usize - 1);
-            for (i, b) in reason[..n].iter().enumerate() {
-                comment.add(i).write_volatile(*b as c_char);
-            }
-            comment.add(n).write_volatile(0);
-            (&raw mut (*test).status).write_volatile(bindings::kunit_status_KUNIT_SKIPPED);
+        let n = reason
+            .len()
+            .min(bindings::KUNIT_STATUS_COMMENT_SIZE as usize - 1);
+        // The runner keeps `*test` until the case's thread ends, and other threads of a case
+        // may write its status too (C uses WRITE_ONCE): write through raw pointers, volatile,
+        // without references.
+        // SAFETY: `test` is the running case's live `struct kunit`; no reference is made.
+        let comment = unsafe { (&raw mut (*test).status_comment).cast::<c_char>() };
+        for (i, b) in reason[..n].iter().enumerate() {
+            // SAFETY: `i < n < KUNIT_STATUS_COMMENT_SIZE`: inside `status_comment`.
+            unsafe { comment.add(i).write_volatile(*b as c_char) };
         }
+        // SAFETY: `n < KUNIT_STATUS_COMMENT_SIZE`: inside `status_comment`.
+        unsafe { comment.add(n).write_volatile(0) };
+        // SAFETY: `test` is the running case's live `struct kunit`; `status` is its field.
+        unsafe { (&raw mut (*test).status).write_volatile(bindings::kunit_status_KUNIT_SKIPPED) };
     }
 
     /// Each `CLONE_NEW*` flag alone is a type; pid and time also for children. A type whose

@@ -13,7 +13,6 @@ use crate::ktap::Cases;
 use crate::sys::*;
 use nsfd::NsHandle;
 use std::io::{self, Read};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 /// Namespaces per round.
@@ -29,35 +28,24 @@ struct Sitter {
 
 /// Forks a child that unshares `flag` and sits; `Err(errno)` of its `unshare()`.
 fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
-    let mut ready = [0; 2];
-    // SAFETY: the array has room for two descriptors.
-    if unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-        return Err(errno_of(&io::Error::last_os_error()));
-    }
-    // SAFETY: both descriptors are new and ours.
-    let (ready_rd, ready_wr) = unsafe {
-        (
-            OwnedFd::from_raw_fd(ready[0]),
-            OwnedFd::from_raw_fd(ready[1]),
-        )
-    };
+    let (ready_rd, ready_wr) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| e.raw_os_error())?;
     // SAFETY: the test process is single-threaded; the child only makes system calls.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(errno_of(&io::Error::last_os_error()));
     }
     if pid == 0 {
-        // SAFETY: plain system calls on integers and on a byte that outlives them.
-        unsafe {
-            let e: u8 = if libc::unshare(flag) < 0 {
-                *libc::__errno_location() as u8
-            } else {
-                0
-            };
-            libc::write(ready_wr.as_raw_fd(), (&e as *const u8).cast(), 1);
-            loop {
-                libc::pause();
-            }
+        // SAFETY: unshare takes an integer and touches no memory of ours.
+        let e = if unsafe { libc::unshare(flag) } < 0 {
+            errno_of(&io::Error::last_os_error()) as u8
+        } else {
+            0
+        };
+        let _ = rustix::io::write(&ready_wr, &[e]);
+        loop {
+            // SAFETY: pause takes nothing; the sitter waits here until it is killed.
+            unsafe { libc::pause() };
         }
     }
     drop(ready_wr);
@@ -72,8 +60,10 @@ fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
 
 impl Drop for Sitter {
     fn drop(&mut self) {
-        // SAFETY: plain system call on our own child's pid, which is not reaped before this.
-        unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        // Our own child, not reaped before this: the pid is still its.
+        if let Some(pid) = rustix::process::Pid::from_raw(self.pid) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
         crate::child::wait(self.pid);
     }
 }

@@ -112,8 +112,8 @@ fn nsfs_mount(id: u64) -> io::Result<Option<NsfsMount>> {
         }
         buf.resize(buf.len() * 2, 0);
     }
-    // SAFETY: the buffer is aligned for u64 and at least as large as the
-    // header the kernel filled in.
+    // SAFETY: the buffer is aligned for u64 and (4 KiB or more) larger than the
+    // header, which the kernel filled in.
     let sm = unsafe { &*(buf.as_ptr() as *const statmount) };
     let needed = u64::from(STATMOUNT_SB_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT);
     if sm.mask & needed != needed {
@@ -123,9 +123,8 @@ fn nsfs_mount(id: u64) -> io::Result<Option<NsfsMount>> {
         return Ok(None);
     }
     // The strings follow the header, at the offsets the header gives.
-    let bytes: &[u8] =
-        // SAFETY: the buffer is `buf.len() * 8` initialised bytes.
-        unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), buf.len() * 8) };
+    // SAFETY: the buffer is `buf.len() * 8` initialised bytes, borrowed as long as `buf`.
+    let bytes: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), buf.len() * 8) };
     let strings = &bytes[std::mem::size_of::<statmount>().min(bytes.len())..];
     let string = |off: u32| -> Vec<u8> {
         let s = strings.get(off as usize..).unwrap_or_default();
