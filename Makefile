@@ -5,6 +5,7 @@
 #   make test              set up, build, boot, run every test suite (debug kernel)
 #   make bench [BENCH_ARGS='...']   the benchmark in the release kernel
 #   make stress [STRESS_ARGS='...'] races, fuzzing and leak accounting in the debug kernel
+#   make oracle            record the unmodified kernel's outcomes that make test compares with
 #
 # When the kernel build reaches this directory it reads Kbuild, not this file.
 
@@ -19,12 +20,12 @@ export FLAVOUR
 TARGET := x86_64-unknown-linux-gnu
 export NSFD_UAPI_HEADERS := $(CURDIR)/build/usr-headers/include
 
-.PHONY: all toolchain kernel userspace run test bench stress patches clean distclean help
+.PHONY: all toolchain kernel userspace run test bench stress oracle patches clean distclean help
 
 all: kernel userspace
 
 help:
-	@sed -n '3,8p' Makefile
+	@sed -n '3,9p' Makefile
 
 toolchain:
 	@scripts/setup-toolchain.sh --versions
@@ -52,6 +53,11 @@ bench:
 # scan of that run; KTAP in results/stress.ktap.
 stress:
 	@scripts/stress.sh
+
+# The behaviour suite in the unmodified kernel (same version and config,
+# without the series): selftests/oracle/mainline.txt, make test's oracle.
+oracle:
+	@scripts/oracle.sh
 
 # The integration as a git am-able series against the pristine tree.
 patches:

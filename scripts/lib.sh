@@ -50,3 +50,21 @@ build_kernel_and_userspace() {
 	(cd "$NSFD_TOP" && RUSTFLAGS="-C target-feature=+crt-static" \
 		cargo build -q --release --locked --target x86_64-unknown-linux-gnu)
 }
+
+# The unmodified kernel: the pristine source (no patches, no nsfd), built
+# with FLAVOUR's config minus CONFIG_NSFD, in its own build directory. The
+# oracle (make oracle), make bench's baseline and upstream-baseline.sh boot
+# it. build_unmodified_kernel FLAVOUR: prints the build directory.
+build_unmodified_kernel() {
+	local flavour=$1 src kver frag out
+	src=$("$NSFD_TOP/scripts/fetch-kernel.sh")
+	kver=$(make -s -C "$src" kernelversion)
+	frag=$(mktemp)
+	grep -v '^CONFIG_NSFD=' "$(flavour_config "$flavour")" >"$frag"
+	out=$NSFD_CACHE/build/upstream-$kver-$flavour-$(sha256sum <"$frag" | cut -c1-12)
+	"$NSFD_TOP/scripts/configure.sh" "$src" "$out" "$frag" >&2
+	rm -f "$frag"
+	say "building unmodified Linux $kver ($flavour flavour, $src) in $out"
+	make -s -C "$src" O="$out" $(kmake_args) -j"$(nproc)" bzImage >&2
+	echo "$out"
+}

@@ -17,6 +17,13 @@ scan() { # scan NAME REGEX [FILES]
 	hits=$(cat ${3:-$log} 2>/dev/null | tr -d '\r' | grep -E "$2" | sort -u | head -n 20)
 	if [ -n "$hits" ]; then ktap_fail "$1" "$hits"; else ktap_pass "$1"; fi
 }
+# The first report in full (40 lines of the console log from its first
+# line), so that a CI log alone shows the call trace.
+first_report() { # first_report REGEX
+	local at
+	at=$(tr -d '\r' <"$results/console.log" 2>/dev/null | grep -nE "$1" | head -n 1 | cut -d: -f1)
+	[ -n "$at" ] && echo "# the first report in the console log:" && tr -d '\r' <"$results/console.log" | sed -n "${at},$((at + 39))p" | sed 's/^/# /'
+}
 if [ ! -s "$results/console.log" ]; then
 	echo "# no console log: the VM did not run"
 fi
@@ -33,6 +40,7 @@ else
 	ktap_fail kmemleak_scanned "no kmemleak.txt: the run's end did not scan (no /sys/kernel/debug/kmemleak?)"
 fi
 scan no_kmemleak 'unreferenced object|kmemleak: [0-9]+ new suspected memory leaks' "$results/kmemleak.txt $log"
+first_report 'Oops|general protection fault|BUG:|WARNING:|KASAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|blocked for more than'
 scan no_hung_task 'blocked for more than|INFO: task .* blocked|rcu: INFO: rcu_.* self-detected stall'
 # Every VM run (make test, make stress) saves dmesg as its last step.
 if [ -s "$results/dmesg.txt" ]; then

@@ -143,6 +143,19 @@ stamp "VM exited with $vmrc"
 for f in "$results"/ktap/*.ktap; do
 	grep -qxF "$(basename "$f")" <<<"$before" || cat "$f"
 done
+# The oracle: every outcome of the behaviour suite against the unmodified
+# kernel's (recorded by make oracle). Its KTAP is long: the console shows the
+# failures and the count, results/ktap/oracle.ktap every case.
+stamp "oracle compare"
+if [ -s "$results/oracle.txt" ]; then
+	scripts/oracle-compare.py selftests/oracle/mainline.txt "$results/oracle.txt" Documentation/testing.rst \
+		>"$results/ktap/oracle.ktap" 2>"$results/oracle-compare.err" ||
+		grep -q '^not ok' "$results/ktap/oracle.ktap" ||
+		printf 'KTAP version 1\n1..1\nnot ok 1 oracle_compare # %s\n' "$(tail -1 "$results/oracle-compare.err")" >"$results/ktap/oracle.ktap"
+else
+	printf 'KTAP version 1\n1..1\nnot ok 1 oracle_suite_ran # no output in results/oracle.txt (see results/oracle.err)\n' >"$results/ktap/oracle.ktap"
+fi
+grep -E '^(KTAP|1\.\.|not ok|# )' "$results/ktap/oracle.ktap" | head -60
 scripts/kunit-ktap.sh "$results/console.log" | tee "$results/ktap/kunit.ktap"
 scripts/scan-klog.sh "$results" | tee "$results/ktap/kernel-log.ktap"
 summary

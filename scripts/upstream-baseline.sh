@@ -17,16 +17,7 @@ for t in "$@"; do
 	[ -x "$ks/$t" ] || die "no $ks/$t: run 'make test' first (it builds the kernel selftests)"
 done
 
-src=$("$NSFD_TOP/scripts/fetch-kernel.sh")
-kver=$(make -s -C "$src" kernelversion)
-frag=$(mktemp)
-trap 'rm -f "$frag"' EXIT
-grep -v '^CONFIG_NSFD=' "$(flavour_config debug)" >"$frag"
-out=$NSFD_CACHE/build/upstream-$kver-$(sha256sum <"$frag" | cut -c1-12)
-mapfile -t kargs < <(kmake_args)
-"$NSFD_TOP/scripts/configure.sh" "$src" "$out" "$frag"
-say "building unmodified Linux $kver ($src) in $out"
-make -s -C "$src" O="$out" "${kargs[@]}" -j"$(nproc)" bzImage
+out=$(build_unmodified_kernel debug)
 
 res=$NSFD_RESULTS/upstream-baseline
 rm -rf "$res"

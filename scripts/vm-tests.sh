@@ -93,6 +93,11 @@ man_examples() {
 suite man-examples man_examples
 # This kernel has the component: nsfd(2) missing is a failure, not a skip.
 suite nsfd env NSFD_REQUIRE_SYSCALL=1 nsfd_selftest
+# The behaviour suite: its lines, compared on the host with the unmodified
+# kernel's (make test's oracle suite, scripts/oracle-compare.py).
+t0=$(now)
+(cd /tmp && timeout 900 nsfd_selftest --oracle >"$results/oracle.txt" 2>"$results/oracle.err")
+echo "oracle-suite $t0 $(now)" | awk '{printf "%-44s %7.1f s\n", $1, $3 - $2}' >>"$results/vm-timings.txt"
 # The benchmark with tiny counts: every row is measured (its numbers, in this
 # debug kernel, mean nothing and fail nothing; make bench measures).
 suite bench nsfd_bench --ktap --calls 50 --batches 3 --mem-fds 500 --pin 20,40 --pin-rounds 1 --settle 2

@@ -26,8 +26,21 @@ fi
 say "VM: $how"
 
 vng_args=(--run "$build" "${accel[@]}" --cpus 2 --memory "${VM_MEMORY:-1G}" --rwdir "$NSFD_RESULTS" -v)
+# The TSC's frequency from the host (under emulation the guest's TSC runs at
+# the host's rate): on a busy host the guest's early PIT calibration fails
+# and a late PIT/HPET calibration runs in its place; a CI run once got a
+# KASAN report in that early-boot stretch, before any nsfd code, and
+# tsc_early_khz skips it (the kernel refines the frequency later anyway).
+append=()
+khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+if [ -n "$khz" ] && [ ${#accel[@]} -gt 0 ]; then
+	append+=("tsc_early_khz=$khz")
+fi
 # VM_APPEND: extra kernel command-line arguments (experiments).
-[ -n "${VM_APPEND:-}" ] && vng_args+=(--append "$VM_APPEND")
+[ -n "${VM_APPEND:-}" ] && append+=("$VM_APPEND")
+if [ ${#append[@]} -gt 0 ]; then
+	vng_args+=(--append "${append[*]}")
+fi
 
 # virtme-ng's init runs the host's systemd-udevd, a full coldplug
 # (udevadm trigger and settle) and systemd-tmpfiles: minutes in this debug

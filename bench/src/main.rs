@@ -25,6 +25,8 @@ usage: nsfd_bench [options]
   --pin-rounds N  rounds per size of the pin rows; the row is their median (default 5)
   --settle SECS   longest wait for the slab to settle before a memory reading (default 20)
   --out FILE      also write the table to FILE
+  --values FILE   also write each row as NAME<TAB>VALUE to FILE (make bench's comparison)
+  --setns-only    only the setns rows (make bench runs them in the unmodified kernel)
   --ktap          print KTAP, one case per row (the smoke suite of make test)
   -h, --help      this text";
 
@@ -36,6 +38,8 @@ struct Opts {
     pin_rounds: usize,
     settle: Duration,
     out: Option<std::path::PathBuf>,
+    values: Option<std::path::PathBuf>,
+    setns_only: bool,
     ktap: bool,
 }
 
@@ -49,6 +53,8 @@ fn parse_opts() -> Result<Opts, lexopt::Error> {
         pin_rounds: 5,
         settle: Duration::from_secs(20),
         out: None,
+        values: None,
+        setns_only: false,
         ktap: false,
     };
     let mut p = lexopt::Parser::from_env();
@@ -68,6 +74,8 @@ fn parse_opts() -> Result<Opts, lexopt::Error> {
             Long("pin-rounds") => o.pin_rounds = p.value()?.parse()?,
             Long("settle") => o.settle = Duration::from_secs(p.value()?.parse()?),
             Long("out") => o.out = Some(p.value()?.into()),
+            Long("values") => o.values = Some(p.value()?.into()),
+            Long("setns-only") => o.setns_only = true,
             Long("ktap") => o.ktap = true,
             Short('h') | Long("help") => {
                 println!("{USAGE}");
@@ -326,14 +334,34 @@ fn handle_rows(o: &Opts, t: &mut Table) {
     add_group(o, t, results);
 }
 
+/// `NS_GET_NSTYPE` of <linux/nsfs.h>: `_IO(0xb7, 0x3)`.
+const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
+
+/// The setns rows, one per kind of descriptor, and a control row that the
+/// series does not touch. Their names are the same in every kernel: make
+/// bench runs them in the unmodified kernel too, where a handle is the
+/// `/proc` file that nsfd() replaces.
 fn setns_rows(o: &Opts, t: &mut Table) {
     let net = libc::CLONE_NEWNET;
     t.section("Join the caller's own net namespace (ns per call)");
+    let handle = match nsfd(0, net as libc::c_ulong) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => open_proc_ns("net"),
+        h => h,
+    };
+    let bind_path = "/tmp/nsfd-bench-net";
+    let bound = bind_proc_ns("net", bind_path);
+    let pidfd = pidfd_open(getpid());
     let fds = [
-        nsfd(0, net as libc::c_ulong),
+        handle,
         open_proc_ns("net"),
+        bound.and_then(|_| open_path(bind_path)),
+        pidfd
+            .as_ref()
+            .map_err(|e| io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(0)))
+            .and_then(pidfd_net),
         pidfd_open(getpid()),
     ];
+    let proc_fd = open_proc_ns("net");
     let join = |fd: &io::Result<OwnedFd>| match fd {
         Ok(fd) => setns(fd, net),
         Err(e) => Err(io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(0))),
@@ -344,9 +372,58 @@ fn setns_rows(o: &Opts, t: &mut Table) {
             "setns(/proc/self/ns/net fd, net)",
             Box::new(|| join(&fds[1])),
         ),
-        ("setns(pidfd, CLONE_NEWNET)", Box::new(|| join(&fds[2]))),
+        ("setns(bind mount fd, net)", Box::new(|| join(&fds[2]))),
+        (
+            "setns(PIDFD_GET_NET_NAMESPACE fd, net)",
+            Box::new(|| join(&fds[3])),
+        ),
+        ("setns(pidfd, CLONE_NEWNET)", Box::new(|| join(&fds[4]))),
+        (
+            "ioctl(/proc fd, NS_GET_NSTYPE) (control: not the series' code)",
+            Box::new(|| match &proc_fd {
+                // SAFETY: NS_GET_NSTYPE takes no argument and returns the type or -1.
+                Ok(fd) => {
+                    sys(unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) } as libc::c_long)
+                        .map(drop)
+                }
+                Err(e) => Err(io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(0))),
+            }),
+        ),
     ];
     add_group(o, t, time_group(o, routes));
+    drop(fds);
+    let _ = umount(bind_path);
+    let _ = std::fs::remove_file(bind_path);
+}
+
+fn open_path(path: &str) -> io::Result<OwnedFd> {
+    let p = cstr(path);
+    // SAFETY: `p` is a NUL-terminated string that outlives the call.
+    sys(unsafe { libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) } as libc::c_long)
+        .map(own)
+}
+
+/// Bind-mounts `/proc/self/ns/NAME` at `path` (a new empty file).
+fn bind_proc_ns(name: &str, path: &str) -> io::Result<()> {
+    std::fs::write(path, b"")?;
+    let (src, dst) = (cstr(&format!("/proc/self/ns/{name}")), cstr(path));
+    // SAFETY: NUL-terminated strings that outlive the call; no type or data.
+    sys(unsafe {
+        libc::mount(
+            src.as_ptr(),
+            dst.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    } as libc::c_long)
+    .map(drop)
+}
+
+fn umount(path: &str) -> io::Result<()> {
+    let p = cstr(path);
+    // SAFETY: `p` is a NUL-terminated string that outlives the call.
+    sys(unsafe { libc::umount2(p.as_ptr(), 0) } as libc::c_long).map(drop)
 }
 
 /// `Slab:` of /proc/meminfo, in bytes.
@@ -850,12 +927,26 @@ fn main() {
         rows: Vec::new(),
         sections: Vec::new(),
     };
-    handle_rows(&o, &mut t);
-    setns_rows(&o, &mut t);
-    memory_rows(&o, &mut t);
-    thread_rows(&o, &mut t);
-    // Last: it leaves this process in a private mount namespace and a new UTS namespace.
-    pin_rows(&o, &mut t);
+    if o.setns_only {
+        setns_rows(&o, &mut t);
+    } else {
+        handle_rows(&o, &mut t);
+        setns_rows(&o, &mut t);
+        memory_rows(&o, &mut t);
+        thread_rows(&o, &mut t);
+        // Last: it leaves this process in a private mount namespace and a new UTS namespace.
+        pin_rows(&o, &mut t);
+    }
+    if let Some(path) = &o.values {
+        let tsv: String = t
+            .rows
+            .iter()
+            .filter_map(|r| Some(format!("{}\t{}\n", r.name, r.value.as_ref().ok()?)))
+            .collect();
+        if let Err(e) = std::fs::write(path, tsv) {
+            eprintln!("nsfd_bench: {}: {e}", path.display());
+        }
+    }
 
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut text = format!(
@@ -863,7 +954,9 @@ fn main() {
         uname()
     );
     text += &t.render();
-    text += &targets(&o, &t);
+    if !o.setns_only {
+        text += &targets(&o, &t);
+    }
     let failed = t.rows.iter().filter(|r| r.value.is_err()).count();
     if o.ktap {
         println!("KTAP version 1\n# bench\n1..{}", t.rows.len());

@@ -20,19 +20,11 @@ pub fn check(cond: bool, msg: impl FnOnce() -> String) -> Result<(), Outcome> {
 }
 
 type CaseFn = Box<dyn FnOnce() -> Result<(), Outcome>>;
-type GroupFn = Box<dyn FnOnce(&mut Reporter)>;
-
-enum Entry {
-    /// One case.
-    Case(String, CaseFn),
-    /// Cases that share a set-up: the names are listed, the function reports each in order.
-    Group(Vec<String>, GroupFn),
-}
 
 /// The list of a suite's cases.
 #[derive(Default)]
 pub struct Cases {
-    entries: Vec<Entry>,
+    entries: Vec<(String, CaseFn)>,
 }
 
 impl Cases {
@@ -42,23 +34,12 @@ impl Cases {
         name: impl Into<String>,
         f: impl FnOnce() -> Result<(), Outcome> + 'static,
     ) {
-        self.entries.push(Entry::Case(name.into(), Box::new(f)));
-    }
-
-    /// Adds cases `names` that one function runs and reports, in this order.
-    pub fn group(&mut self, names: Vec<String>, f: impl FnOnce(&mut Reporter) + 'static) {
-        self.entries.push(Entry::Group(names, Box::new(f)));
+        self.entries.push((name.into(), Box::new(f)));
     }
 
     /// The plan: how many cases the list holds.
     pub fn count(&self) -> usize {
-        self.entries
-            .iter()
-            .map(|e| match e {
-                Entry::Case(..) => 1,
-                Entry::Group(names, _) => names.len(),
-            })
-            .sum()
+        self.entries.len()
     }
 
     /// Runs every case and prints the suite; the exit status is 1 if any case failed.
@@ -67,24 +48,12 @@ impl Cases {
         println!("# {suite}");
         println!("1..{}", self.count());
         let mut r = Reporter::default();
-        for entry in self.entries {
-            match entry {
-                Entry::Case(name, f) => {
-                    let outcome = match f() {
-                        Ok(()) => Outcome::Pass,
-                        Err(o) => o,
-                    };
-                    r.print(&name, outcome);
-                }
-                Entry::Group(names, f) => {
-                    r.expected = names.into_iter().rev().collect();
-                    f(&mut r);
-                    // A listed case the group did not report still counts, as failed.
-                    while let Some(name) = r.expected.pop() {
-                        r.print(&name, Outcome::Fail("not run".into()));
-                    }
-                }
-            }
+        for (name, f) in self.entries {
+            let outcome = match f() {
+                Ok(()) => Outcome::Pass,
+                Err(o) => o,
+            };
+            r.print(&name, outcome);
         }
         println!(
             "# Totals: pass:{} fail:{} xfail:0 xpass:0 skip:{} error:0",
@@ -94,30 +63,16 @@ impl Cases {
     }
 }
 
-/// Prints results; inside a group, checks them against the group's list.
+/// Prints results and counts them.
 #[derive(Default)]
-pub struct Reporter {
+struct Reporter {
     n: usize,
     pass: usize,
     fail: usize,
     skip: usize,
-    /// The group's cases still to report, next last.
-    expected: Vec<String>,
 }
 
 impl Reporter {
-    /// Reports the group's next case, which must be `name`.
-    pub fn report(&mut self, name: &str, outcome: Outcome) {
-        match self.expected.pop() {
-            Some(next) if next == name => self.print(name, outcome),
-            Some(next) => self.print(
-                &next,
-                Outcome::Fail(format!("the group reported {name:?} in its place")),
-            ),
-            None => eprintln!("ktap: {name:?} reported outside its group's list"),
-        }
-    }
-
     fn print(&mut self, name: &str, outcome: Outcome) {
         self.n += 1;
         match outcome {

@@ -12,6 +12,7 @@ mod ktap;
 mod leaks;
 mod lifetime;
 mod mounts;
+mod oracle;
 mod parity;
 mod permissions;
 mod pin;
@@ -23,6 +24,9 @@ use crate::sys::*;
 fn main() {
     if std::env::args().nth(1).as_deref() == Some(exec_lock::HELPER_ARG) {
         exec_lock::helper();
+    }
+    if std::env::args().nth(1).as_deref() == Some("--oracle") {
+        std::process::exit(oracle::run());
     }
     // SAFETY: getuid has no preconditions.
     if unsafe { libc::getuid() } != 0 {
@@ -58,6 +62,5 @@ fn main() {
     compat::compat_entries(&mut c);
     parity::cases(&mut c);
     exec_lock::cases(&mut c);
-    setns::setns_matrix(&mut c);
     std::process::exit(c.run("nsfd"));
 }

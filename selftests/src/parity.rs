@@ -251,11 +251,20 @@ fn locks_and_notify(c: &mut Cases) {
     });
 }
 
-/// Runs `op` with a handle and with the /proc file of the same namespace; both must give the
-/// same result.
+/// What `op` must do with the /proc file, so that a failure both sides share
+/// is no pass.
+#[derive(PartialEq)]
+enum Through {
+    Succeeds,
+    Fails,
+}
+
+/// Runs `op` with a handle and with the /proc file of the same namespace; the
+/// /proc file's result must be `want`'s kind, and the handle's the same.
 fn same_through_both<T: PartialEq + std::fmt::Debug>(
     handle: &OwnedFd,
     proc_path: &str,
+    want: Through,
     op: impl Fn(&OwnedFd) -> io::Result<T>,
 ) -> Result<(), Outcome> {
     let p = ok(open_ro(proc_path), proc_path)?;
@@ -264,6 +273,9 @@ fn same_through_both<T: PartialEq + std::fmt::Debug>(
         Ok(v) => format!("{v:?}"),
         Err(e) => errno_name(errno_of(e)).to_string(),
     };
+    check(b.is_ok() == (want == Through::Succeeds), || {
+        format!("{proc_path} gave {}", show(&b))
+    })?;
     let same = match (&a, &b) {
         (Ok(x), Ok(y)) => x == y,
         (Err(x), Err(y)) => errno_of(x) == errno_of(y),
@@ -362,16 +374,18 @@ fn write_file(path: &str, text: &str) {
 fn consumers(c: &mut Cases) {
     c.case("listmount_mnt_ns_fd_like_proc", || {
         let h = ok(nsfd(0, libc::CLONE_NEWNS as _), "nsfd")?;
-        same_through_both(&h, "/proc/self/ns/mnt", listmount)?;
+        same_through_both(&h, "/proc/self/ns/mnt", Through::Succeeds, listmount)?;
         // A handle of another type is refused as the /proc file of that type is.
         let u = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd uts")?;
-        same_through_both(&u, "/proc/self/ns/uts", listmount)
+        same_through_both(&u, "/proc/self/ns/uts", Through::Fails, listmount)
     });
     c.case("statmount_mnt_ns_fd_like_proc", || {
         let h = ok(nsfd(0, libc::CLONE_NEWNS as _), "nsfd")?;
         let ids = ok(listmount(&h), "listmount")?;
         let first = *ids.first().ok_or_else(|| fail("listmount gave no mount"))?;
-        same_through_both(&h, "/proc/self/ns/mnt", |fd| statmount(fd, first))
+        same_through_both(&h, "/proc/self/ns/mnt", Through::Succeeds, |fd| {
+            statmount(fd, first)
+        })
     });
     c.case("mount_setattr_idmap_userns_fd_like_proc", || {
         let dir = "/tmp/nsfd-parity-idmap";
@@ -395,12 +409,15 @@ fn consumers(c: &mut Cases) {
             .map_err(fail)?;
             let h = ok(nsfd(holder.pid, libc::CLONE_NEWUSER as _), "nsfd user")?;
             let proc_path = format!("/proc/{}/ns/user", holder.pid);
-            same_through_both(&h, &proc_path, |fd| idmap_clone(dir, fd))?;
+            same_through_both(&h, &proc_path, Through::Succeeds, |fd| idmap_clone(dir, fd))?;
             // Not a user namespace: refused alike.
             let u = ok(nsfd(holder.pid, libc::CLONE_NEWUTS as _), "nsfd uts")?;
-            same_through_both(&u, &format!("/proc/{}/ns/uts", holder.pid), |fd| {
-                idmap_clone(dir, fd)
-            })?;
+            same_through_both(
+                &u,
+                &format!("/proc/{}/ns/uts", holder.pid),
+                Through::Fails,
+                |fd| idmap_clone(dir, fd),
+            )?;
             holder.exit();
             Ok(())
         })();
@@ -433,7 +450,7 @@ fn consumers(c: &mut Cases) {
                 umount(dir)?;
                 Ok(seen)
             };
-            same_through_both(&h, &proc_path, mount_proc)?;
+            same_through_both(&h, &proc_path, Through::Succeeds, mount_proc)?;
             // The mount through the handle shows the new pid namespace, not ours.
             check(mount_proc(&h).unwrap_or(false), || {
                 "the proc mount made with pidns=<handle> does not show the namespace".into()

@@ -1,34 +1,12 @@
-//! setns(): errors, round trips, and the differential matrix against /proc files.
+//! setns(): errors, round trips, and the callers that the oracle suite
+//! (oracle.rs) compares with the unmodified kernel.
 
 use crate::child::{self, Holder};
 use crate::common::*;
-use crate::ktap::{check, Cases, Outcome, Reporter};
+use crate::ktap::{check, Cases};
 use crate::sys::*;
 use std::io;
 use std::os::fd::AsRawFd;
-
-/// setns() in a child on `open()` of `path`, then the child's namespaces. The
-/// child opens the file first and then becomes the caller under test, as a
-/// process that was handed the descriptor would.
-pub(crate) fn setns_result(path: String, nstype: libc::c_int, prep: Prep) -> String {
-    child::run(move || {
-        let f = open_ro(&path).map_err(|e| format!("open {path}: {e}"))?;
-        prep()?;
-        // A caller that made its own user namespace has a different one in each child:
-        // name it "caller" so that the two children compare equal.
-        let caller_user = own_ino("user");
-        let r = setns(&f, nstype);
-        let mut out = describe(&r);
-        for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
-            match own_ino(t.name) {
-                ino if t.name == "user" && ino == caller_user => out.push_str(" user=caller"),
-                ino => out.push_str(&format!(" {}={ino}", t.name)),
-            }
-        }
-        Ok(out)
-    })
-    .unwrap_or_else(|e| format!("child failed: {e}"))
-}
 
 pub(crate) fn as_root() -> Result<(), String> {
     Ok(())
@@ -64,14 +42,21 @@ pub(crate) fn multithreaded() -> Result<(), String> {
 
 pub(crate) fn sharing_fs_struct() -> Result<(), String> {
     // A process, not a thread, that shares the caller's fs_struct (CLONE_FS).
+    // SAFETY: getpid has no preconditions.
+    let caller = unsafe { libc::getpid() };
     // SAFETY: clone without CLONE_VM behaves as fork; the child only waits to die.
     let pid = unsafe { libc::syscall(libc::SYS_clone, libc::CLONE_FS | libc::SIGCHLD, 0, 0, 0, 0) };
     match pid {
         0 => {
-            // SAFETY: plain system calls in the child.
+            // SAFETY: plain system calls in the child. It holds none of the
+            // caller's descriptors (a pipe's reader would wait for it), and
+            // dies with the caller, also when the caller is gone before prctl.
             unsafe {
+                libc::close_range(3, u32::MAX, 0);
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                libc::pause();
+                if libc::getppid() == caller {
+                    libc::pause();
+                }
                 libc::_exit(0)
             }
         }
@@ -83,97 +68,13 @@ pub(crate) fn sharing_fs_struct() -> Result<(), String> {
 /// A way to become the caller of a test: runs in the child before the call.
 pub(crate) type Prep = fn() -> Result<(), String>;
 
-pub(crate) const MATRIX_CALLERS: [(&str, Prep); 5] = [
+pub(crate) const CALLERS: [(&str, Prep); 5] = [
     ("root", as_root),
     ("nobody", as_nobody),
     ("userns", in_new_userns),
     ("threaded", multithreaded),
     ("clonefs", sharing_fs_struct),
 ];
-
-pub(crate) const MATRIX_NSTYPES: [&str; 3] = ["match", "zero", "mismatch"];
-
-pub(crate) fn matrix_name(t: &str, caller: &str, nstype: &str) -> String {
-    format!("setns_{t}_{caller}_{nstype}")
-}
-
-/// The matrix cases of type `t`, in the order they are reported.
-fn matrix_names(t: &str) -> Vec<String> {
-    MATRIX_CALLERS
-        .iter()
-        .flat_map(|(c, _)| MATRIX_NSTYPES.iter().map(move |n| matrix_name(t, c, n)))
-        .collect()
-}
-
-/// Reports every matrix case of `t` with the same outcome (a skip or a set-up failure).
-fn matrix_all(r: &mut Reporter, t: &str, outcome: impl Fn() -> Outcome) {
-    for name in matrix_names(t) {
-        r.report(&name, outcome());
-    }
-}
-
-pub(crate) fn setns_matrix(c: &mut Cases) {
-    // Targets: a fresh namespace of each type held by a child, plus the caller's own.
-    for t in ALL_TYPES {
-        c.group(matrix_names(t.name), move |r| matrix_of(r, t));
-    }
-}
-
-fn matrix_of(r: &mut Reporter, t: NsType) {
-    if !configured(&t) {
-        matrix_all(r, t.name, || {
-            Outcome::Skip(format!("CONFIG for {} is off", t.name))
-        });
-        return;
-    }
-    let holder = match Holder::spawn(t.flag, || ()) {
-        Ok(h) => h,
-        Err(e) => {
-            matrix_all(r, t.name, || fail(e.clone()));
-            return;
-        }
-    };
-    let (pid, src) = (
-        holder.pid,
-        if matches!(t.name, "pid" | "time") {
-            format!("{}_for_children", t.name)
-        } else {
-            t.name.to_string()
-        },
-    );
-    let kind = NsType::by_name(&src).unwrap();
-    let handle = match nsfd(pid, kind.nstype()) {
-        Ok(h) => h,
-        Err(e) => {
-            matrix_all(r, t.name, || fail(format!("nsfd: {e}")));
-            return;
-        }
-    };
-    let hpath = format!("/proc/{}/fd/{}", std::process::id(), handle.as_raw_fd());
-    let ppath = format!("/proc/{pid}/ns/{src}");
-    for (cname, prep) in MATRIX_CALLERS {
-        for (nname, nstype) in MATRIX_NSTYPES
-            .into_iter()
-            .zip([t.flag, 0, mismatch(t.flag)])
-        {
-            let name = matrix_name(t.name, cname, nname);
-            let (a, b) = (
-                setns_result(hpath.clone(), nstype, prep),
-                setns_result(ppath.clone(), nstype, prep),
-            );
-            r.report(
-                &name,
-                if a == b {
-                    Outcome::Pass
-                } else {
-                    fail(format!("handle: {a}\n/proc:   {b}"))
-                },
-            );
-        }
-    }
-    drop(handle);
-    holder.exit();
-}
 
 pub(crate) fn mismatch(flag: libc::c_int) -> libc::c_int {
     if flag == libc::CLONE_NEWNET {

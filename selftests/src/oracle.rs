@@ -1,0 +1,714 @@
+//! The behaviour suite that runs alike in the unmodified kernel and in ours
+//! (`nsfd_selftest --oracle`): every setns() outcome, and every way to get a
+//! namespace's descriptor, one line per case: "NAME OUTCOME". An OUTCOME
+//! holds nothing that changes between boots: namespaces are named by their
+//! role (target, init, other), never by inode. `make oracle` records the
+//! unmodified kernel's lines in selftests/oracle/mainline.txt; `make test`
+//! compares ours with them (scripts/oracle-compare.py).
+//!
+//! nsfd() does not exist in the unmodified kernel: there, the handle cases
+//! open `/proc/PID/ns/TYPE` instead, the route nsfd() replaces, so that each
+//! handle outcome is compared with that file's.
+
+use crate::child;
+use crate::common::{all_kinds, mount_bind, own, touch, umount, FakeFd};
+use crate::setns::{as_root, mismatch, Prep, CALLERS};
+use crate::sys::*;
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// A namespace by inode number and NS_GET_ID, per kind ("net", "pid_for_children").
+type NsMap = BTreeMap<&'static str, (u64, u64)>;
+
+/// `<linux/pidfd.h>`: PIDFD_THREAD and the PIDFD_GET_*_NAMESPACE ioctls.
+const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
+fn pidfd_get_ns(kind: &str) -> libc::c_ulong {
+    let nr = match kind {
+        "cgroup" => 1,
+        "ipc" => 2,
+        "mnt" => 3,
+        "net" => 4,
+        "pid" => 5,
+        "pid_for_children" => 6,
+        "time" => 7,
+        "time_for_children" => 8,
+        "user" => 9,
+        "uts" => 10,
+        _ => unreachable!("no such kind {kind}"),
+    };
+    (0xff << 8) | nr
+}
+
+const ALL_FLAGS: libc::c_int = libc::CLONE_NEWUSER
+    | libc::CLONE_NEWNS
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWCGROUP
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWTIME;
+
+/// The nstype arguments of a case: the descriptor's own flag, none, another
+/// type, two types, every type, an unknown bit, a negative int.
+fn nstypes(flag: libc::c_int) -> [(&'static str, libc::c_int); 7] {
+    [
+        ("zero", 0),
+        ("match", flag),
+        ("mismatch", mismatch(flag)),
+        ("two", flag | mismatch(flag)),
+        ("all", ALL_FLAGS),
+        ("badbit", flag | libc::CLONE_VM),
+        ("neg", -1),
+    ]
+}
+
+/// Callers other than root try these (the rest fail before any permission check).
+const FEW_NSTYPES: [&str; 3] = ["zero", "match", "all"];
+
+/// The time namespace's offsets, which the clock after a join shows.
+const TIME_OFFSET_SECS: i64 = 1000;
+
+/// A caller made in a new pid namespace (a child of the caller's): its
+/// process runs the rest of the case; the one in between waits and passes
+/// its status on.
+fn in_child_pid_namespace() -> Result<(), String> {
+    // SAFETY: plain system call.
+    if unsafe { libc::unshare(libc::CLONE_NEWPID) } < 0 {
+        return Err(format!(
+            "unshare(CLONE_NEWPID): {}",
+            io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: the case's process is single-threaded.
+    match unsafe { libc::fork() } {
+        0 => Ok(()),
+        p if p < 0 => Err(format!("fork: {}", io::Error::last_os_error())),
+        p => {
+            let status = child::wait(p);
+            let code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                3
+            };
+            // SAFETY: leave without the parent's atexit handlers; the pipe
+            // carries the grandchild's answer.
+            unsafe { libc::_exit(code) }
+        }
+    }
+}
+
+fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> io::Result<OwnedFd> {
+    // SAFETY: plain system call on integers.
+    own(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) } as i32)
+}
+
+fn open_path(path: &str) -> io::Result<OwnedFd> {
+    let p = std::ffi::CString::new(path).unwrap();
+    // SAFETY: valid string.
+    own(unsafe { libc::open(p.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) })
+}
+
+/// The namespace descriptor that `ioctl(pidfd, PIDFD_GET_<kind>_NAMESPACE)` gives.
+fn pidfd_get(pidfd: &impl AsRawFd, kind: &str) -> io::Result<OwnedFd> {
+    // SAFETY: the ioctl takes no argument and returns a new descriptor.
+    own(unsafe { libc::ioctl(pidfd.as_raw_fd(), pidfd_get_ns(kind), 0) })
+}
+
+fn ns_of(fd: &impl AsRawFd) -> io::Result<(u64, u64)> {
+    Ok((fstat(fd)?.st_ino, ns_id(fd)?))
+}
+
+/// The namespaces of every kind that `pid` is in.
+fn namespaces_of(pid: &str) -> NsMap {
+    all_kinds()
+        .into_iter()
+        .map(|k| {
+            let ns = open_ro(&format!("/proc/{pid}/ns/{}", k.name))
+                .and_then(|f| ns_of(&f))
+                .unwrap_or((0, 0));
+            (k.name, ns)
+        })
+        .collect()
+}
+
+/// Names a namespace by its role: the case's target, the initial one, another.
+struct Roles {
+    target: NsMap,
+    init: NsMap,
+}
+
+impl Roles {
+    fn role(&self, kind: &str, ns: (u64, u64)) -> String {
+        let by = |pick: fn((u64, u64)) -> u64| {
+            if self.target.get(kind).map(|t| pick(*t)) == Some(pick(ns)) {
+                "target"
+            } else if self.init.get(kind).map(|t| pick(*t)) == Some(pick(ns)) {
+                "init"
+            } else {
+                "other"
+            }
+        };
+        let (by_ino, by_id) = (by(|n| n.0), by(|n| n.1));
+        if by_ino == by_id {
+            by_ino.to_string()
+        } else {
+            format!("ino:{by_ino}/id:{by_id}")
+        }
+    }
+}
+
+fn outcome<T>(r: &io::Result<T>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => errno_name(errno_of(e)),
+    }
+}
+
+fn monotonic() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// Ids, groups and capabilities, as /proc/self/status shows them.
+fn credentials() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(","))
+            .unwrap_or_else(|| "?".into())
+    };
+    format!(
+        "uid={} gid={} capeff={} capprm={}",
+        field("Uid:"),
+        field("Gid:"),
+        field("CapEff:"),
+        field("CapPrm:")
+    )
+}
+
+fn cwd() -> String {
+    std::env::current_dir()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|e| errno_name(errno_of(&e)).into())
+}
+
+/// Whether a child can be made, after a join of a pid namespace.
+fn fork_outcome() -> &'static str {
+    // SAFETY: the case's process is single-threaded or the child only exits.
+    match unsafe { libc::fork() } {
+        0 => unsafe { libc::_exit(0) },
+        p if p < 0 => errno_name(errno_of(&io::Error::last_os_error())),
+        p => {
+            child::wait(p);
+            "ok"
+        }
+    }
+}
+
+/// A descriptor number to pass to setns() (any number: closed, negative),
+/// or the errno of getting the descriptor.
+type Fd = Result<libc::c_int, i32>;
+
+fn raw(fd: &io::Result<OwnedFd>) -> Fd {
+    fd.as_ref().map(|f| f.as_raw_fd()).map_err(errno_of)
+}
+
+/// One setns() case in a child: the caller made by `prep`, then the call,
+/// then what it changed.
+fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String {
+    let fd = match fd {
+        Ok(f) => f,
+        Err(e) => return format!("nofd:{}", errno_name(e)),
+    };
+    let r = child::run(|| {
+        std::env::set_current_dir("/tmp").map_err(|e| format!("chdir: {e}"))?;
+        prep()?;
+        let (before, cred_before, cwd_before) = (namespaces_of("self"), credentials(), cwd());
+        let t0 = monotonic();
+        let r = setns(&FakeFd(fd), nstype);
+        let t1 = monotonic();
+        let after = namespaces_of("self");
+        // What changed, and only that: a line is short, and any change shows.
+        let mut out = outcome(&r).to_string();
+        let changed: Vec<String> = after
+            .iter()
+            .filter(|(k, ns)| before.get(*k) != Some(ns))
+            .map(|(k, ns)| format!("{k}={}", roles.role(k, *ns)))
+            .collect();
+        if !changed.is_empty() {
+            out.push_str(&format!(" ns:{}", changed.join(",")));
+        }
+        if before.get("pid_for_children") != after.get("pid_for_children") {
+            out.push_str(&format!(" fork:{}", fork_outcome()));
+        }
+        let cred = credentials();
+        if cred != cred_before {
+            out.push_str(&format!(" {cred}"));
+        }
+        let cwd = cwd();
+        if cwd != cwd_before {
+            out.push_str(&format!(" cwd={cwd}"));
+        }
+        let clock_step = (t1 - t0).round() as i64;
+        if clock_step != 0 {
+            out.push_str(&format!(" monotonic={clock_step:+}"));
+        }
+        Ok(out)
+    });
+    // A child that dies is a failure on any kernel: the compare refuses CRASH.
+    r.unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")))
+}
+
+/// The processes that hold a target's namespaces: the keeper unshares
+/// (after a user namespace of its own, for a foreign owner) and forks the
+/// member, which is in every new namespace (pid and time namespaces take
+/// children only) and runs a second thread.
+struct Target {
+    keeper: libc::pid_t,
+    member: libc::pid_t,
+    thread: libc::pid_t,
+    /// Closing it makes the keeper kill and reap the member, and exit.
+    go: Option<OwnedFd>,
+}
+
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: new descriptors, ours.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+impl Target {
+    fn spawn(flags: libc::c_int) -> Result<Target, String> {
+        let (go_r, go_w) = pipe().map_err(|e| e.to_string())?;
+        let (ready_r, ready_w) = pipe().map_err(|e| e.to_string())?;
+        let _ = std::io::stdout().flush();
+        // SAFETY: the runner is single-threaded.
+        let keeper = unsafe { libc::fork() };
+        if keeper == 0 {
+            drop((go_w, ready_r));
+            keep(flags, go_r, ready_w);
+        }
+        if keeper < 0 {
+            return Err(format!("fork: {}", io::Error::last_os_error()));
+        }
+        drop((go_r, ready_w));
+        let mut pid = [0u8; 4];
+        if std::fs::File::from(ready_r).read_exact(&mut pid).is_err() {
+            child::wait(keeper);
+            return Err(format!("the keeper could not unshare {flags:#x}"));
+        }
+        let member = i32::from_ne_bytes(pid);
+        let thread = std::fs::read_dir(format!("/proc/{member}/task"))
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .find(|&t| t != member)
+            .ok_or("the member has no second thread")?;
+        Ok(Target {
+            keeper,
+            member,
+            thread,
+            go: Some(go_w),
+        })
+    }
+
+    /// The member exits; the keeper does not reap it yet.
+    fn make_zombie(&self) {
+        // SAFETY: plain system call.
+        unsafe { libc::kill(self.member, libc::SIGKILL) };
+        for _ in 0..500 {
+            let stat =
+                std::fs::read_to_string(format!("/proc/{}/stat", self.member)).unwrap_or_default();
+            if stat
+                .rsplit(')')
+                .next()
+                .map(|s| s.trim_start().starts_with('Z'))
+                == Some(true)
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// The keeper reaps the member and exits, and is reaped.
+    fn reap(&mut self) {
+        if self.go.take().is_some() {
+            child::wait(self.keeper);
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        self.reap();
+    }
+}
+
+/// The keeper's side of [`Target::spawn`]; never returns.
+fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
+    // SAFETY: plain system call.
+    if unsafe { libc::unshare(flags) } < 0 {
+        // SAFETY: leave the forked child.
+        unsafe { libc::_exit(2) };
+    }
+    if flags & libc::CLONE_NEWTIME != 0 {
+        let offsets = format!("monotonic {TIME_OFFSET_SECS} 0\nboottime {TIME_OFFSET_SECS} 0\n");
+        if std::fs::write("/proc/self/timens_offsets", offsets).is_err() {
+            // SAFETY: leave the forked child.
+            unsafe { libc::_exit(2) };
+        }
+    }
+    let (up_r, up_w) = pipe().unwrap();
+    // SAFETY: the keeper is single-threaded.
+    let member = unsafe { libc::fork() };
+    if member == 0 {
+        drop((go, ready, up_r));
+        // SAFETY: plain system call.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        std::thread::spawn(|| loop {
+            std::thread::park();
+        });
+        let _ = std::fs::File::from(up_w).write_all(b"r");
+        loop {
+            // SAFETY: waits for the signal that ends the member.
+            unsafe { libc::pause() };
+        }
+    }
+    drop(up_w);
+    let mut b = [0u8];
+    if member < 0 || std::fs::File::from(up_r).read_exact(&mut b).is_err() {
+        // SAFETY: leave the forked child.
+        unsafe { libc::_exit(2) };
+    }
+    let _ = std::fs::File::from(ready).write_all(&member.to_ne_bytes());
+    let _ = std::fs::File::from(go).read(&mut b);
+    // SAFETY: plain system call.
+    unsafe { libc::kill(member, libc::SIGKILL) };
+    child::wait(member);
+    // SAFETY: leave the forked child.
+    unsafe { libc::_exit(0) }
+}
+
+/// Prints the suite's lines as the cases run.
+struct Lines {
+    has_nsfd: bool,
+    init: NsMap,
+    count: usize,
+}
+
+impl Lines {
+    fn emit(&mut self, name: &str, outcome: &str) {
+        println!("{name} {outcome}");
+        self.count += 1;
+    }
+
+    /// A descriptor for `kind` of `pid` the way a handle comes: nsfd(), or
+    /// where the kernel lacks it, the /proc file it replaces.
+    fn handle(&self, pid: libc::pid_t, kind: NsType) -> io::Result<OwnedFd> {
+        if self.has_nsfd {
+            nsfd(pid, kind.nstype())
+        } else {
+            open_ro(&format!("/proc/{pid}/ns/{}", kind.name))
+        }
+    }
+
+    /// Every caller with its nstypes, on one descriptor.
+    fn setns_cases(
+        &mut self,
+        prefix: &str,
+        roles: &Roles,
+        fd: Fd,
+        flag: libc::c_int,
+        pidns_caller: bool,
+    ) {
+        let prep_pidns: Prep = in_child_pid_namespace;
+        let callers = CALLERS
+            .iter()
+            .copied()
+            .chain(pidns_caller.then_some(("pidns", prep_pidns)));
+        for (cname, prep) in callers {
+            for (nname, nstype) in nstypes(flag) {
+                if cname != "root" && !FEW_NSTYPES.contains(&nname) {
+                    continue;
+                }
+                let out = setns_case(roles, fd, nstype, prep);
+                self.emit(&format!("{prefix}_{cname}_{nname}"), &out);
+            }
+        }
+    }
+
+    /// nsfd() beside the two routes of the unmodified kernel, as root and as nobody.
+    fn acquire_cases(
+        &mut self,
+        prefix: &str,
+        roles: &Roles,
+        pid: libc::pid_t,
+        pidfd: &io::Result<OwnedFd>,
+        kind: NsType,
+    ) {
+        for (cname, prep) in &CALLERS[..2] {
+            for method in ["proc", "pidfd_ioctl", "nsfd"] {
+                let has_nsfd = self.has_nsfd;
+                let pidfd = raw(pidfd);
+                let r = child::run(|| {
+                    prep()?;
+                    let fd = match (method, pidfd) {
+                        ("pidfd_ioctl", Ok(p)) => pidfd_get(&FakeFd(p), kind.name),
+                        ("pidfd_ioctl", Err(e)) => return Ok(format!("nofd:{}", errno_name(e))),
+                        ("nsfd", _) if has_nsfd => nsfd(pid, kind.nstype()),
+                        _ => open_ro(&format!("/proc/{pid}/ns/{}", kind.name)),
+                    };
+                    Ok(match fd.and_then(|f| ns_of(&f)) {
+                        Ok(ns) => format!("ok {}={}", kind.name, roles.role(kind.name, ns)),
+                        Err(e) => errno_name(errno_of(&e)).to_string(),
+                    })
+                });
+                let out = r.unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")));
+                self.emit(&format!("{prefix}_{}_{cname}_{method}", kind.name), &out);
+            }
+        }
+    }
+
+    /// A fresh namespace of `ty` (owned by a user namespace of its own when
+    /// `foreign`): descriptors of every kind, live, then zombie, then reaped.
+    fn target(&mut self, ty: NsType, foreign: bool) {
+        let owner = if foreign { "foreign" } else { "init" };
+        let flags = ty.flag | if foreign { libc::CLONE_NEWUSER } else { 0 };
+        let base = format!("{}_{owner}", ty.name);
+        let mut t = match Target::spawn(flags) {
+            Ok(t) => t,
+            Err(e) => {
+                // One line that cannot match: the case list stays the same only with a target.
+                self.emit(&format!("setup_{base}"), &format!("CRASH {e}"));
+                return;
+            }
+        };
+        let roles = Roles {
+            target: namespaces_of(&t.member.to_string()),
+            init: self.init.clone(),
+        };
+        let proc_path = format!("/proc/{}/ns/{}", t.member, ty.name);
+        let bind_path = format!("/tmp/nsfd-oracle-{base}");
+        // The set-up's failures show as the case's errno ("nofd:EIO").
+        let bound = touch(&bind_path)
+            .and_then(|_| mount_bind(&proc_path, &bind_path))
+            .map_err(|_| io::Error::from_raw_os_error(libc::EIO));
+        let pidfd = pidfd_open(t.member, 0);
+        let fc = ty.for_children();
+        let mut fds: Vec<(&str, io::Result<OwnedFd>)> = vec![
+            ("proc", open_ro(&proc_path)),
+            ("opath", open_path(&proc_path)),
+            ("bind", bound.and_then(|_| open_ro(&bind_path))),
+            ("handle", self.handle(t.member, ty)),
+            (
+                "pidfd_ioctl",
+                match &pidfd {
+                    Ok(p) => pidfd_get(p, ty.name),
+                    Err(e) => Err(io::Error::from_raw_os_error(errno_of(e))),
+                },
+            ),
+            ("pidfd", pidfd_open(t.member, 0)),
+            ("pidfd_thread", pidfd_open(t.thread, PIDFD_THREAD)),
+        ];
+        if let Some(fc) = fc {
+            fds.push((
+                "proc_for_children",
+                open_ro(&format!("/proc/{}/ns/{}", t.member, fc.name)),
+            ));
+            fds.push(("handle_for_children", self.handle(t.member, fc)));
+        }
+        let kinds: Vec<NsType> = std::iter::once(ty).chain(fc).collect();
+        for k in &kinds {
+            self.acquire_cases(
+                &format!("acquire_{base}_live"),
+                &roles,
+                t.member,
+                &pidfd,
+                *k,
+            );
+        }
+        for (kind, fd) in &fds {
+            self.setns_cases(
+                &format!("setns_{base}_live_{kind}"),
+                &roles,
+                raw(fd),
+                ty.flag,
+                ty.name == "pid",
+            );
+        }
+        // The member gone: the descriptors opened before still name the
+        // target (a pid namespace whose init has exited, for pid).
+        for situation in ["zombie", "reaped"] {
+            if situation == "zombie" {
+                t.make_zombie();
+            } else {
+                t.reap();
+            }
+            for k in &kinds {
+                self.acquire_cases(
+                    &format!("acquire_{base}_{situation}"),
+                    &roles,
+                    t.member,
+                    &pidfd,
+                    *k,
+                );
+            }
+            for (kind, fd) in &fds {
+                if [
+                    "proc",
+                    "handle",
+                    "pidfd",
+                    "pidfd_thread",
+                    "proc_for_children",
+                ]
+                .contains(kind)
+                {
+                    let out: Vec<(String, String)> = nstypes(ty.flag)
+                        .iter()
+                        .map(|(nname, nstype)| {
+                            (
+                                format!("setns_{base}_{situation}_{kind}_root_{nname}"),
+                                setns_case(&roles, raw(fd), *nstype, as_root),
+                            )
+                        })
+                        .collect();
+                    for (name, o) in out {
+                        self.emit(&name, &o);
+                    }
+                }
+            }
+        }
+        drop(fds);
+        let _ = umount(&bind_path);
+        let _ = std::fs::remove_file(&bind_path);
+    }
+
+    /// The caller's own namespace of `ty` (the initial one): joining it,
+    /// through its /proc file, a handle and the caller's pidfd.
+    fn own(&mut self, ty: NsType) {
+        let me = std::process::id() as libc::pid_t;
+        let roles = Roles {
+            target: self.init.clone(),
+            init: self.init.clone(),
+        };
+        let fds = [
+            ("proc", open_ro(&format!("/proc/self/ns/{}", ty.name))),
+            ("handle", self.handle(me, ty)),
+            ("pidfd", pidfd_open(me, 0)),
+        ];
+        for (kind, fd) in &fds {
+            self.setns_cases(
+                &format!("setns_{}_own_live_{kind}", ty.name),
+                &roles,
+                raw(fd),
+                ty.flag,
+                true,
+            );
+        }
+    }
+
+    /// Descriptors that are not namespaces: setns() must refuse each.
+    fn not_namespaces(&mut self) {
+        let roles = Roles {
+            target: NsMap::new(),
+            init: self.init.clone(),
+        };
+        let file = "/tmp/nsfd-oracle-file";
+        let _ = touch(file);
+        // SAFETY: plain system calls; own() checks each result.
+        let fds = unsafe {
+            [
+                (
+                    "socket",
+                    own(libc::socket(
+                        libc::AF_UNIX,
+                        libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+                        0,
+                    )),
+                ),
+                ("regular", open_ro(file)),
+                ("opath_regular", open_path(file)),
+                (
+                    "memfd",
+                    own(libc::memfd_create(
+                        c"nsfd-oracle".as_ptr(),
+                        libc::MFD_CLOEXEC,
+                    )),
+                ),
+                ("eventfd", own(libc::eventfd(0, libc::EFD_CLOEXEC))),
+            ]
+        };
+        for (kind, fd) in &fds {
+            self.setns_cases(
+                &format!("setns_fd_{kind}"),
+                &roles,
+                raw(fd),
+                libc::CLONE_NEWNET,
+                false,
+            );
+        }
+        // A number far above the runner's descriptors (a case's pipes take
+        // the low free ones), and -1, no descriptor at all.
+        let closed = 900;
+        // SAFETY: F_GETFD on any number only reads.
+        let open = unsafe { libc::fcntl(closed, libc::F_GETFD) } >= 0;
+        for (kind, nr) in [("closed", if open { -2 } else { closed }), ("negative", -1)] {
+            self.setns_cases(
+                &format!("setns_fd_{kind}"),
+                &roles,
+                Ok(nr),
+                libc::CLONE_NEWNET,
+                false,
+            );
+        }
+        drop(fds);
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+/// `nsfd_selftest --oracle`: the suite's lines on stdout; exit 0 when it ran.
+pub(crate) fn run() -> i32 {
+    let has_nsfd =
+        !matches!(nsfd(0, libc::CLONE_NEWNET as _), Err(e) if errno_of(&e) == libc::ENOSYS);
+    let mut lines = Lines {
+        has_nsfd,
+        init: namespaces_of("self"),
+        count: 0,
+    };
+    println!(
+        "# nsfd_selftest --oracle on Linux {}",
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+    );
+    println!(
+        "# nsfd(2): {}",
+        if has_nsfd {
+            "present"
+        } else {
+            "absent: handles come from /proc/PID/ns"
+        }
+    );
+    lines.not_namespaces();
+    for ty in ALL_TYPES {
+        lines.own(ty);
+        lines.target(ty, false);
+        if ty.name != "user" {
+            lines.target(ty, true);
+        }
+    }
+    println!("# {} cases", lines.count);
+    0
+}
