@@ -86,6 +86,7 @@ def main():
     results.append(("every_documented_difference_occurs", not unused,
                     f"rows of {rst} that no case shows: {unused}" if unused else ""))
     print("KTAP version 1")
+    print("# oracle")
     print(f"1..{len(results)}")
     for i, (name, ok, note) in enumerate(results, 1):
         if ok:

@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((47 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((52 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -261,6 +261,30 @@ kill "$OPEN"
 wait "$OPEN" 2>/dev/null
 check nsfd_del_of_unknown_name_fails sh -c \
 	'msg=$(nsfd del nsfd-no-such 2>&1); [ $? = 1 ] && [ "$msg" = "nsfd: nsfd-no-such: no namespace of that name" ]'
+# del touches nothing but a namespace file: whatever else is mounted or
+# lies at the path stays, with exit status 1 (each as a sysadmin met it).
+mkdir -p "$work/del/etc" "$work/del/dir"
+echo "127.0.0.1 localhost" >"$work/del/etc/hosts"
+echo "mounted over" >"$work/del/over"
+mount --bind "$work/del/over" "$work/del/etc/hosts"
+check nsfd_del_leaves_a_bind_mounted_file sh -c \
+	'nsfd del "$1/etc/hosts" 2>/dev/null; [ $? = 1 ] && mountpoint -q "$1/etc/hosts" && umount "$1/etc/hosts" &&
+	[ "$(cat "$1/etc/hosts")" = "127.0.0.1 localhost" ]' sh "$work/del"
+mount -t tmpfs nsfd-del "$work/del/dir"
+check nsfd_del_leaves_a_mounted_directory sh -c \
+	'nsfd del "$1/dir" 2>/dev/null; [ $? = 1 ] && mountpoint -q "$1/dir" && umount "$1/dir"' sh "$work/del"
+echo "keep me" >"$work/del/full"
+mount --bind /proc/self/ns/uts "$work/del/full"
+check nsfd_del_keeps_the_file_under_a_pin sh -c \
+	'nsfd del "$1/full" && ! mountpoint -q "$1/full" && [ "$(cat "$1/full")" = "keep me" ]' sh "$work/del"
+touch "$work/del/pin"
+mount --bind /proc/self/ns/uts "$work/del/pin"
+ln -s pin "$work/del/link"
+check nsfd_del_does_not_follow_a_symlink sh -c \
+	'nsfd del "$1/link" 2>/dev/null; [ $? = 1 ] && [ -L "$1/link" ] && mountpoint -q "$1/pin" && umount "$1/pin"' sh "$work/del"
+mkfifo "$work/del/fifo"
+check nsfd_del_of_a_fifo_neither_hangs_nor_removes_it sh -c \
+	'timeout 20 nsfd del "$1/fifo" 2>/dev/null; [ $? = 1 ] && [ -p "$1/fifo" ]' sh "$work/del"
 
 # Interop with ip netns, both ways.
 ip netns add nsfdip

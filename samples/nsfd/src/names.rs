@@ -173,22 +173,58 @@ impl Drop for Pins {
     }
 }
 
+/// Whether `path` itself (a symlink is not followed) is a namespace file,
+/// checked on the opened file: an `O_PATH` descriptor, which opens a FIFO
+/// or a device without side effects, on nsfs.
+fn is_namespace_file(path: &Path) -> Result<bool, Errno> {
+    let fd = rustix::fs::open(
+        path,
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok(rustix::fs::fstatfs(&fd)?.f_type as u64 == u64::from(linux_raw_sys::general::NSFS_MAGIC))
+}
+
 /// Unpins `path`: unmounts it with MNT_DETACH (so that a process that has it
-/// open does not make it EBUSY) and removes the file. A name whose file is
-/// no longer mounted is removed all the same, as `ip netns del` does.
+/// open does not make it EBUSY) and UMOUNT_NOFOLLOW, and removes the file it
+/// covered. Only a namespace file is touched: anything else mounted or
+/// lying there stays as it is. A name whose file is no longer mounted (an
+/// empty regular file in the name tree) is removed all the same, as `ip
+/// netns del` does.
 pub fn unpin(path: &Path, is_name: bool) -> Result<(), Failure> {
-    match rustix::mount::unmount(path, UnmountFlags::DETACH) {
-        Ok(()) => {}
-        Err(Errno::INVAL) if is_name => {}
-        Err(Errno::INVAL) => {
-            return Err(Failure::new(format!(
-                "{}: not a pinned namespace (not a mount point)",
-                path.display()
-            )))
+    let not_pinned = || {
+        Failure::new(format!(
+            "{}: not a pinned namespace (not a namespace file); left as it is",
+            path.display()
+        ))
+    };
+    match is_namespace_file(path) {
+        Ok(true) => {
+            rustix::mount::unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW)
+                .map_err(|e| fail(format!("cannot unmount {}", path.display()), e))?;
         }
-        Err(e) => return Err(fail(format!("cannot unmount {}", path.display()), e)),
+        Ok(false) if is_name => {
+            let stale = path
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_file() && m.len() == 0);
+            if !stale {
+                return Err(not_pinned());
+            }
+        }
+        Ok(false) => return Err(not_pinned()),
+        Err(e) => return Err(fail(format!("cannot open {}", path.display()), e)),
     }
-    std::fs::remove_file(path).map_err(|e| fail(format!("cannot remove {}", path.display()), e))
+    // What the pin covered: the empty file that `add` made (or `ip netns
+    // add`, or `unshare --net=FILE`'s user); another pin stacked below stays.
+    match path.symlink_metadata() {
+        Ok(m)
+            if m.file_type().is_file() && m.len() == 0 && is_namespace_file(path) == Ok(false) =>
+        {
+            std::fs::remove_file(path)
+                .map_err(|e| fail(format!("cannot remove {}", path.display()), e))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Opens a type option's FILE: a name of that type, or a path; it must name
