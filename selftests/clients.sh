@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((52 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((53 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -290,6 +290,14 @@ check nsfd_del_of_a_fifo_neither_hangs_nor_removes_it sh -c \
 ip netns add nsfdip
 check ip_netns_add_name_seen_by_nsfd sh -c \
 	'nsfd list -o NAME,TYPE --noheadings | grep -Eq "^nsfdip +net\$" && nsfd exec nsfdip -- ip -br link show lo >/dev/null'
+# Two different namespaces of one type in one exec: refused, not the last one silently.
+# (The same one twice is one.)
+check nsfd_exec_refuses_two_namespaces_of_a_type sh -c '
+	msg=$(nsfd exec nsfdip --net=/proc/self/ns/net -- true 2>&1)
+	[ $? = 1 ] && [ "$msg" = "nsfd: two different net namespaces to enter: name one of each type" ] || exit 1
+	nsfd exec -n nsfdip -- true 2>/dev/null
+	[ $? = 1 ] || exit 1
+	[ "$(nsfd exec nsfdip --net=/run/netns/nsfdip -- stat -L -c %i /proc/self/ns/net)" = "$(stat -c %i /run/netns/nsfdip)" ]'
 check nsfd_del_of_ip_netns_add_name sh -c 'nsfd del nsfdip && ! ip netns list | grep -qw nsfdip'
 unshare --net nsfd add --net nsfdip2
 check nsfd_add_name_seen_by_ip_netns sh -c \

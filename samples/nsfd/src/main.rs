@@ -136,6 +136,7 @@ fn exec(cli: &Cli) -> Result<(), Failure> {
     if handles.is_empty() {
         return Err(nothing_to("enter", cli));
     }
+    refuse_two_of_a_type(&handles)?;
     let creds = Creds {
         uid: cli.uid,
         gid: cli.gid,
@@ -143,6 +144,22 @@ fn exec(cli: &Cli) -> Result<(), Failure> {
     };
     let fork = exec::join(handles, &creds)?;
     Err(exec::run(&cli.command, fork))
+}
+
+/// Two different namespaces of one type cannot both be entered: the last
+/// would win, silently. The same namespace twice is one.
+fn refuse_two_of_a_type(handles: &[NsHandle]) -> Result<(), Failure> {
+    for (i, a) in handles.iter().enumerate() {
+        for b in &handles[i + 1..] {
+            if a.ns_type().flag == b.ns_type().flag && a.id().ok() != b.id().ok() {
+                return Err(Failure::new(format!(
+                    "two different {} namespaces to enter: name one of each type",
+                    a.ns_type().link_name()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `nsfd show`: one namespace, by operand or by option.
