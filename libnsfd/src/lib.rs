@@ -197,9 +197,16 @@ impl NsHandle {
     /// `/proc/PID/ns` file, `/proc/PID/fd/N` of a handle. A file of anything
     /// else fails with `ENOTTY`.
     pub fn open_path(path: impl AsRef<Path>) -> io::Result<Self> {
+        // Only a file of nsfs is opened for reading: an O_PATH descriptor
+        // looks first, so that a FIFO, a device or a socket at the path is
+        // never opened (no side effect, no blocking open).
+        let probe = rustix::fs::open(path.as_ref(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
+        if !on_nsfs(&probe)? {
+            return Err(io::Error::from_raw_os_error(libc::ENOTTY));
+        }
         let fd = rustix::fs::open(
             path.as_ref(),
-            OFlags::RDONLY | OFlags::CLOEXEC,
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
         Self::try_from(fd)
@@ -335,6 +342,11 @@ impl TryFrom<OwnedFd> for NsHandle {
 
     /// Takes an open file as a handle if it is a namespace file (`ENOTTY` if not).
     fn try_from(fd: OwnedFd) -> io::Result<Self> {
+        // No ioctl on a file of another file system: its driver could take
+        // the number for a command of its own.
+        if !on_nsfs(&fd)? {
+            return Err(io::Error::from_raw_os_error(libc::ENOTTY));
+        }
         // SAFETY: NS_GET_NSTYPE takes no argument; on a file that is not nsfs it fails.
         let flag = unsafe { libc::ioctl(fd.as_raw_fd(), nsio::NS_GET_NSTYPE, 0) };
         if flag < 0 {
@@ -344,6 +356,15 @@ impl TryFrom<OwnedFd> for NsHandle {
         // INVARIANT: the file answered NS_GET_NSTYPE.
         Ok(NsHandle { fd, ty })
     }
+}
+
+/// `NSFS_MAGIC` of <linux/magic.h>: the file system of namespace files.
+const NSFS_MAGIC: u32 = 0x6e73_6673;
+
+/// Whether `fd` is a file of nsfs (any descriptor, `O_PATH` too).
+fn on_nsfs(fd: &impl AsFd) -> io::Result<bool> {
+    // Magic numbers are 32 bits; `f_type` is a word of any width.
+    Ok(rustix::fs::fstatfs(fd)?.f_type as u32 == NSFS_MAGIC)
 }
 
 impl AsFd for NsHandle {
