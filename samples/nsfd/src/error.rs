@@ -20,6 +20,16 @@ impl Failure {
     }
 }
 
+/// Writes `text` to standard output; a write error (a full disk, a closed
+/// pipe) is a failure, "write error: ...", as util-linux reports it.
+pub fn write_out(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| fail("write error", e))
+}
+
 /// `WHAT: strerror(errno)`.
 pub fn fail(what: impl Display, e: impl Into<io::Error>) -> Failure {
     Failure::new(format!("{what}: {}", strerror(&e.into())))

@@ -1,6 +1,6 @@
 //! `nsfd list` and `nsfd show`: what is pinned, and what one namespace is.
 
-use crate::error::{fail, strerror, Failure};
+use crate::error::{fail, strerror, write_out, Failure};
 use crate::mounts::{nsfs_mounts, NsfsMount};
 use crate::names::RunDir;
 use nsfd::NsHandle;
@@ -170,7 +170,7 @@ pub fn list(run: &RunDir, output: Option<&str>, json: bool, headings: bool) -> R
     let mounts = nsfs_mounts().map_err(|e| fail("cannot list the mounts", e))?;
     let rows = pinned(&mounts, run);
     let (out, errors) = render(&rows, &cols, json, headings);
-    print!("{out}");
+    write_out(&out)?;
     partial(errors)
 }
 
@@ -220,19 +220,21 @@ pub fn show(h: &NsHandle, json: bool) -> Result<(), Failure> {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
-        println!(
-            "{}",
+        write_out(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&Value::Object(m)).unwrap()
-        );
+        ))?;
     } else {
+        let mut out = String::new();
         for (k, v) in fields {
             let v = match v {
                 Value::Null => "-".to_string(),
                 Value::String(s) => s,
                 v => v.to_string(),
             };
-            println!("{k}: {v}");
+            out += &format!("{k}: {v}\n");
         }
+        write_out(&out)?;
     }
     partial(errors)
 }

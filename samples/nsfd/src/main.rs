@@ -9,7 +9,7 @@ mod mounts;
 mod names;
 
 use cli::{Cli, Cmd, Parsed, UsageError};
-use error::{fail, Failure};
+use error::{fail, write_out, Failure};
 use exec::{own_inode, Creds};
 use names::{check_name, is_path, no_such_name, open_operand, open_typed, Pins, RunDir};
 use nsfd::{NsHandle, NsType, ALL_TYPES};
@@ -215,10 +215,15 @@ fn main() {
             eprintln!("nsfd: {m}\nTry 'nsfd --help' for more information.");
             exit(1)
         }
-        Ok(Parsed::Help) => print!("{}", cli::help()),
-        Ok(Parsed::Version) => println!("nsfd from nsfd {}", env!("CARGO_PKG_VERSION")),
-        Ok(Parsed::Run(c)) => {
-            if let Err(f) = dispatch(&c) {
+        Ok(parsed) => {
+            let r = match parsed {
+                Parsed::Help => write_out(&cli::help()),
+                Parsed::Version => {
+                    write_out(&format!("nsfd from nsfd {}\n", env!("CARGO_PKG_VERSION")))
+                }
+                Parsed::Run(c) => dispatch(&c),
+            };
+            if let Err(f) = r {
                 eprintln!("nsfd: {}", f.msg);
                 exit(f.status)
             }
