@@ -414,7 +414,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, UsageEr
             OptId::Type(ty) => cli.types.push(TypeArg { ty, file: value }),
             OptId::All => cli.all = true,
             OptId::ForChildren => cli.for_children = true,
-            OptId::Fd => cli.fd = Some(number(value.unwrap(), "descriptor")?),
+            OptId::Fd => {
+                // A descriptor number: 0 to INT_MAX (-1 is no descriptor).
+                let v = value.unwrap();
+                let n: u32 = number(v.clone(), "descriptor")?;
+                cli.fd = Some(i32::try_from(n).map_err(|_| {
+                    usage(format!(
+                        "invalid descriptor argument: '{}'",
+                        v.to_string_lossy()
+                    ))
+                })?)
+            }
             OptId::Json => cli.json = true,
             OptId::Output => {
                 cli.output = Some(value.unwrap().into_string().map_err(|v| {
@@ -691,6 +701,14 @@ mod tests {
         assert!(e(&["show", "-n", "-u"]).starts_with("show takes"));
         assert!(e(&["add", "--for-children", "-n", "x"]).contains("-p or -T"));
         assert!(e(&["del", "--net=x", "y"]).contains("=FILE"));
+        assert_eq!(
+            e(&["fd", "--fd", "-1", "-n", "--", "true"]),
+            "invalid descriptor argument: '-1'"
+        );
+        assert_eq!(
+            e(&["fd", "--fd=2147483648", "-n", "--", "true"]),
+            "invalid descriptor argument: '2147483648'"
+        );
     }
 
     #[test]
