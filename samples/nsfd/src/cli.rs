@@ -473,9 +473,15 @@ fn check(cli: &Cli, word: &str) -> Result<(), UsageError> {
         }
         Cmd::Exec => {
             if no_type && cli.names.is_empty() {
-                return Err(usage(
-                    "nothing to enter: give NAME, PATH or a namespace type",
-                ));
+                // Without "--" the first operand is the command, as for nsenter.
+                return Err(usage(match cli.command.first() {
+                    Some(first) if cli.command.len() > 1 => format!(
+                        "nothing to enter: give NAME, PATH or a namespace type \
+                         (for the namespaces named {0}: nsfd exec {0} -- COMMAND)",
+                        first.to_string_lossy()
+                    ),
+                    _ => "nothing to enter: give NAME, PATH or a namespace type".into(),
+                }));
             }
             if cli.command.is_empty() {
                 return Err(usage("exec needs a command"));
@@ -698,6 +704,11 @@ mod tests {
         assert_eq!(e(&["list", "-n"]), "'list' does not take --net");
         assert_eq!(e(&["add", "-J", "-n", "x"]), "'add' does not take --json");
         assert!(e(&["exec", "-n"]).contains("command"));
+        assert_eq!(
+            e(&["exec", "blue", "ip", "link"]),
+            "nothing to enter: give NAME, PATH or a namespace type \
+             (for the namespaces named blue: nsfd exec blue -- COMMAND)"
+        );
         assert!(e(&["show", "-n", "-u"]).starts_with("show takes"));
         assert!(e(&["add", "--for-children", "-n", "x"]).contains("-p or -T"));
         assert!(e(&["del", "--net=x", "y"]).contains("=FILE"));
