@@ -7,8 +7,10 @@
 #   init-warn        kernel::warn_on!(true) in the component's init: every suite
 #                    still passes, so make test must fail through the kernel-log
 #                    scan (kernel-log: not ok ... no_warning)
-#   leak-nsfd        every nsfd() leaks a namespace reference: the selftest's
-#                    every_*_namespace_freed_exactly cases must fail
+#   leak-nsfd        every handle that nsfd() opens leaks a namespace
+#                    reference (in Namespace::open_file): the selftest's
+#                    every_*_namespace_freed_exactly cases and KUnit's
+#                    handle_lifetime_returns_references must fail
 #   leak-setns       every setns() of a namespace file leaks one: the same
 #   skip-permission  nsfd() skips the ptrace check of /proc/PID/ns: the
 #                    permission_nobody_equals_proc case must fail
@@ -36,7 +38,7 @@ fault() { # fault NAME DIR: apply the fault to the worktree DIR
 		sed -i -E 's|^([[:space:]]*)(fn init\(.*\)[[:space:]]*->[[:space:]]*Result<Self>[[:space:]]*\{)[[:space:]]*$|\1\2\n\1    kernel::warn_on!(true);|' "$2/rust/nsfd.rs"
 		grep -q 'warn_on!(true)' "$2/rust/nsfd.rs" || die "init-warn: could not place the WARN_ON" ;;
 	leak-nsfd)
-		plant "$2/rust/open.rs" 's|^( *)let ns = namespace_of\(kind, pid\)\?;$|&\n\1core::mem::forget(ns.clone());|' 'forget(ns.clone())' ;;
+		plant "$2/rust/ns.rs" 's|^( *)pub\(crate\) fn open_file\(ns: ARef<Self>\) -> Result<ARef<File>> \{$|&\n\1    core::mem::forget(ns.clone());|' 'forget(ns.clone())' ;;
 	leak-setns)
 		plant "$2/rust/setns.rs" 's|^( *)NsSet::join\(ns\)$|\1core::mem::forget(kernel::sync::aref::ARef::from(*ns));\n\1NsSet::join(ns)|' 'forget(kernel::sync::aref::ARef::from' ;;
 	skip-permission)
@@ -71,7 +73,10 @@ expect() { # expect NAME LOG: what the failed run must show
 			failed=$(grep -E '^nsfd: [^ ]+ +[0-9]+ passed, [1-9][0-9]* failed' "$2") &&
 			[ "$(cut -d' ' -f2 <<<"$failed" | sort -u)" = kernel-log ] &&
 			printf '%s\n' "$failed" ;;
-	leak-nsfd | leak-setns)
+	leak-nsfd)
+		failed_cases "$2" | grep -E 'not ok [0-9]+ (every_[a-z]+_namespace_freed_exactly|handle_lifetime_returns_references)' |
+			awk '{ print } /handle_lifetime/ { k = 1 } /freed_exactly/ { f = 1 } END { exit !(k && f) }' ;;
+	leak-setns)
 		failed_cases "$2" | grep -E 'not ok [0-9]+ every_[a-z]+_namespace_freed_exactly' ;;
 	skip-permission) failed_cases "$2" | grep -E 'not ok [0-9]+ permission_nobody_equals_proc' ;;
 	wrong-errno) failed_cases "$2" | grep -E 'not ok [0-9]+ setns_negative_fd_ebadf' ;;
