@@ -33,6 +33,11 @@ pub fn pinned(mounts: &[NsfsMount], run: &RunDir) -> Vec<Pinned> {
             continue;
         };
         let path = PathBuf::from(&m.point);
+        // Where /run is shared (systemd's default), a pin propagates to the
+        // name directory's self-bind and shows twice at one path: one row.
+        if out.iter().any(|p: &Pinned| p.path == path && p.ns == ns) {
+            continue;
+        }
         let name = path
             .parent()
             .and_then(|d| run.type_of_dir(d))
@@ -268,6 +273,21 @@ mod tests {
         assert_eq!(r[2].name, None);
         assert_eq!(r[2].path, PathBuf::from("/tmp/my uts"));
         assert_eq!(r[3].name, None);
+    }
+
+    #[test]
+    fn a_pin_seen_twice_at_one_path_is_one_row() {
+        // /run/netns a shared self-bind under a shared /run: the pin is in both.
+        let twice = "\
+22 1 0:21 / /run rw,nosuid shared:5 - tmpfs tmpfs rw
+40 22 0:21 /netns /run/netns rw shared:20 - tmpfs tmpfs rw
+41 40 0:4 net:[4026532281] /run/netns/blue rw shared:21 - nsfs nsfs rw
+45 22 0:4 net:[4026532281] /run/netns/blue rw shared:21 - nsfs nsfs rw
+";
+        let mounts = crate::mounts::parse_mountinfo(twice.as_bytes());
+        let r = pinned(&mounts, &RunDir("/run".into()));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].path, PathBuf::from("/run/netns/blue"));
     }
 
     #[test]
