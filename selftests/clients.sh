@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((56 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((57 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -302,6 +302,12 @@ check nsfd_exec_refuses_two_namespaces_of_a_type sh -c '
 	nsfd exec -n nsfdip -- true 2>/dev/null
 	[ $? = 1 ] || exit 1
 	[ "$(nsfd exec nsfdip --net=/run/netns/nsfdip -- stat -L -c %i /proc/self/ns/net)" = "$(stat -c %i /run/netns/nsfdip)" ]'
+# An unprivileged user (names of their own under XDG_RUNTIME_DIR) finds the
+# system's names as ip netns list shows them to anyone.
+check nsfd_unprivileged_finds_what_ip_netns_lists as_user sh -c '
+	ip netns list | grep -qw nsfdip || exit 1
+	[ "$(nsfd show nsfdip | sed -n "s/^type: //p")" = net ] &&
+	nsfd list -o NAME,TYPE --noheadings | grep -Eq "^nsfdip +net\$"'
 check nsfd_exec_without_dashdash_suggests_it sh -c '
 	msg=$(nsfd exec nsfdip ip link 2>&1)
 	[ $? = 1 ] && [ "$msg" = "nsfd: nothing to enter: give NAME, PATH or a namespace type (for the namespaces named nsfdip: nsfd exec nsfdip -- COMMAND)

@@ -259,7 +259,7 @@ mod tests {
 
     fn rows() -> Vec<Pinned> {
         let mounts = crate::mounts::parse_mountinfo(MOUNTINFO.as_bytes());
-        pinned(&mounts, &RunDir("/run".into()))
+        pinned(&mounts, &RunDir::at("/run"))
     }
 
     #[test]
@@ -285,7 +285,7 @@ mod tests {
 45 22 0:4 net:[4026532281] /run/netns/blue rw shared:21 - nsfs nsfs rw
 ";
         let mounts = crate::mounts::parse_mountinfo(twice.as_bytes());
-        let r = pinned(&mounts, &RunDir("/run".into()));
+        let r = pinned(&mounts, &RunDir::at("/run"));
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].path, PathBuf::from("/run/netns/blue"));
     }

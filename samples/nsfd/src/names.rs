@@ -16,56 +16,80 @@ use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// The root of the name tree.
-pub struct RunDir(pub PathBuf);
+/// The root of the name tree, and for a caller whose names live elsewhere,
+/// `/run`, where the system's names are (`ip netns list` shows them to
+/// anyone): lookups that find nothing in the caller's tree look there.
+pub struct RunDir {
+    pub root: PathBuf,
+    lookup_also: Option<PathBuf>,
+}
 
 impl RunDir {
-    /// `$NSFD_RUNDIR`; else `/run` if the caller can write there; else
-    /// `$XDG_RUNTIME_DIR` if set; else `/run` (creating names there then
-    /// fails with the reason).
+    /// A tree at `root` alone.
+    pub fn at(root: impl Into<PathBuf>) -> RunDir {
+        RunDir {
+            root: root.into(),
+            lookup_also: None,
+        }
+    }
+
+    /// `$NSFD_RUNDIR` (alone); else `/run` if the caller can write there;
+    /// else `$XDG_RUNTIME_DIR` if set, looking names up in `/run` too; else
+    /// `/run` (creating names there then fails with the reason).
     pub fn find() -> RunDir {
         if let Some(d) = std::env::var_os("NSFD_RUNDIR") {
-            return RunDir(d.into());
+            return RunDir::at(d);
         }
         let writable =
             |d: &str| rustix::fs::accessat(CWD, d, Access::WRITE_OK, AtFlags::EACCESS).is_ok();
         match std::env::var_os("XDG_RUNTIME_DIR") {
-            Some(d) if !writable("/run") && !d.is_empty() => RunDir(d.into()),
-            _ => RunDir("/run".into()),
+            Some(d) if !writable("/run") && !d.is_empty() => RunDir {
+                root: d.into(),
+                lookup_also: Some("/run".into()),
+            },
+            _ => RunDir::at("/run"),
         }
     }
 
     /// The directory of names of one type (a for-children type: its own).
     pub fn type_dir(&self, ty: NsType) -> PathBuf {
-        match ty.link_name() {
-            "net" => self.0.join("netns"),
-            t => self.0.join("nsfd").join(t),
-        }
+        type_dir_in(&self.root, ty)
     }
 
-    /// The type whose names live in `dir`, if any.
+    /// The type whose names live in `dir`, if any, in either tree.
     pub fn type_of_dir(&self, dir: &Path) -> Option<NsType> {
-        ALL_TYPES.into_iter().find(|t| self.type_dir(*t) == dir)
+        let roots = std::iter::once(&self.root).chain(self.lookup_also.as_ref());
+        roots
+            .flat_map(|r| ALL_TYPES.into_iter().map(move |t| (type_dir_in(r, t), t)))
+            .find_map(|(d, t)| (d == dir).then_some(t))
     }
 
-    /// Where `name` of type `ty` is pinned.
+    /// Where `name` of type `ty` is pinned, or is to be.
     pub fn name_path(&self, ty: NsType, name: &OsStr) -> PathBuf {
         self.type_dir(ty).join(name)
     }
 
-    /// Every pinned file called `name`, among `types` (all when empty).
+    /// Every pinned file called `name`, among `types` (all when empty): in
+    /// the caller's tree, or if none is there, in `/run`'s.
     pub fn existing(&self, name: &OsStr, types: &[NsType]) -> Vec<(NsType, PathBuf)> {
-        ALL_TYPES
-            .into_iter()
-            .filter(|t| types.is_empty() || types.iter().any(|u| u.flag == t.flag))
-            .map(|t| (t, self.name_path(t, name)))
-            .filter(|(_, p)| p.symlink_metadata().is_ok())
-            .collect()
+        let in_tree = |root: &Path| -> Vec<(NsType, PathBuf)> {
+            ALL_TYPES
+                .into_iter()
+                .filter(|t| types.is_empty() || types.iter().any(|u| u.flag == t.flag))
+                .map(|t| (t, type_dir_in(root, t).join(name)))
+                .filter(|(_, p)| p.symlink_metadata().is_ok())
+                .collect()
+        };
+        let found = in_tree(&self.root);
+        match &self.lookup_also {
+            Some(other) if found.is_empty() => in_tree(other),
+            _ => found,
+        }
     }
 
     /// Takes the lock that serialises changes to the name tree.
     pub fn lock(&self) -> Result<OwnedFd, Failure> {
-        let dir = self.0.join("nsfd");
+        let dir = self.root.join("nsfd");
         mkdir_p(&dir)?;
         let path = dir.join(".lock");
         let fd = rustix::fs::open(
@@ -77,6 +101,13 @@ impl RunDir {
         rustix::fs::flock(&fd, FlockOperation::LockExclusive)
             .map_err(|e| fail(format!("cannot lock {}", path.display()), e))?;
         Ok(fd)
+    }
+}
+
+fn type_dir_in(root: &Path, ty: NsType) -> PathBuf {
+    match ty.link_name() {
+        "net" => root.join("netns"),
+        t => root.join("nsfd").join(t),
     }
 }
 
