@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((57 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((58 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -287,6 +287,8 @@ check nsfd_del_of_a_fifo_neither_hangs_nor_removes_it sh -c \
 	'timeout 20 nsfd del "$1/fifo" 2>/dev/null; [ $? = 1 ] && [ -p "$1/fifo" ]' sh "$work/del"
 check nsfd_write_error_is_a_failure_not_a_panic sh -c \
 	'msg=$(nsfd --help 2>&1 >/dev/full); [ $? = 1 ] && [ "$msg" = "nsfd: write error: No space left on device" ]'
+check nsfd_show_of_the_initial_user_namespace_succeeds sh -c \
+	'nsfd show /proc/self/ns/user >"$1/show-user" && grep -qx "userns: -" "$1/show-user"' sh "$work/del"
 check nsfd_show_of_a_fifo_does_not_hang sh -c \
 	'msg=$(timeout 20 nsfd show "$1/fifo" 2>&1); [ $? = 1 ] && [ "$msg" = "nsfd: $1/fifo: not a namespace file" ]' sh "$work/del"
 

@@ -196,6 +196,11 @@ pub fn show(h: &NsHandle, json: bool) -> Result<(), Failure> {
     let mut errors = vec![];
     let mut field = |what: &str, r: std::io::Result<u64>| match r {
         Ok(v) => Value::from(v),
+        // An owner outside the caller's user namespace (the initial user
+        // namespace has none at all) is not visible: empty, as lsns shows it.
+        Err(e) if what.contains("NS_GET_USERNS") && e.raw_os_error() == Some(libc::EPERM) => {
+            Value::Null
+        }
         Err(e) => {
             errors.push(format!("cannot read {what}: {}", strerror(&e)));
             Value::Null
@@ -215,7 +220,11 @@ pub fn show(h: &NsHandle, json: bool) -> Result<(), Failure> {
         (
             "owner_uid",
             field(
-                "the owner uid (NS_GET_OWNER_UID)",
+                if h.ns_type().flag == libc::CLONE_NEWUSER {
+                    "the owner uid (NS_GET_OWNER_UID)"
+                } else {
+                    "the owner uid (NS_GET_USERNS, then NS_GET_OWNER_UID)"
+                },
                 h.owner_uid().map(u64::from),
             ),
         ),
