@@ -238,7 +238,9 @@ check nsfd_exec_by_path sh -c "[ \"\$(nsfd exec /run/nsfd/uts/nsfdl -- hostname)
 check nsfd_exec_type_option_with_name sh -c "[ \"\$(nsfd exec --uts=nsfdl hostname)\" = nsfd-list ]"
 check nsfd_show_json_of_a_name_and_type python3 -c "
 import json, subprocess
-d = json.loads(subprocess.run(['nsfd', 'show', '-J', '--uts', 'nsfdl'], check=True, capture_output=True).stdout)
+doc = json.loads(subprocess.run(['nsfd', 'show', '-J', '--uts', 'nsfdl'], check=True, capture_output=True).stdout)
+assert list(doc) == ['namespaces'] and len(doc['namespaces']) == 1, doc
+d = doc['namespaces'][0]
 assert d['type'] == 'uts' and d['ns'] == $uts_ino and d['owner_uid'] == 0 and d['id'] > 0, d
 "
 # A second add of the same name fails, and undoes the part it had done.

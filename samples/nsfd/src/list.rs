@@ -234,9 +234,11 @@ pub fn show(h: &NsHandle, json: bool) -> Result<(), Failure> {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+        // lsns's shape, as list -J: one namespace in "namespaces".
+        let doc = json!({ "namespaces": [Value::Object(m)] });
         write_out(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&Value::Object(m)).unwrap()
+            serde_json::to_string_pretty(&doc).unwrap()
         ))?;
     } else {
         let mut out = String::new();
