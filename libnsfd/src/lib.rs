@@ -159,20 +159,85 @@ pub fn setns(fd: impl AsFd, nstype: libc::c_int) -> io::Result<()> {
     Ok(())
 }
 
-/// The nsfs ioctls the handle issues (<linux/nsfs.h>, `NSIO` = 0xb7).
+/// The nsfs ioctls the handle issues (<linux/nsfs.h>, `NSIO` = 0xb7), as
+/// rustix ioctls: rustix encodes each opcode for the target architecture
+/// (`_IO`/`_IOR` differ on powerpc, mips, sparc) and gives the request
+/// argument the type the C library declares.
 mod nsio {
-    const NSIO: libc::c_ulong = 0xb7;
-    const fn io(nr: libc::c_ulong) -> libc::c_ulong {
-        (NSIO << 8) | nr
+    use rustix::io::Result;
+    use rustix::ioctl::{opcode, Getter, Ioctl, IoctlOutput, Opcode};
+    use std::ffi::c_void;
+    use std::os::fd::{FromRawFd, OwnedFd};
+
+    const NSIO: u8 = 0xb7;
+    pub(crate) const NS_GET_USERNS: Opcode = opcode::none(NSIO, 0x1);
+    pub(crate) const NS_GET_PARENT: Opcode = opcode::none(NSIO, 0x2);
+    pub(crate) const NS_GET_NSTYPE: Opcode = opcode::none(NSIO, 0x3);
+    /// `_IO`, although it writes a `uid_t` through its argument.
+    pub(crate) const NS_GET_OWNER_UID: Opcode = opcode::none(NSIO, 0x4);
+    pub(crate) const NS_GET_ID: Opcode = opcode::read::<u64>(NSIO, 13);
+
+    /// NS_GET_ID: the namespace's 64-bit id.
+    pub(crate) type GetId = Getter<NS_GET_ID, u64>;
+
+    /// An ioctl without an argument whose return value is a new descriptor
+    /// (NS_GET_USERNS, NS_GET_PARENT).
+    pub(crate) struct NewFd(pub(crate) Opcode);
+
+    // SAFETY: the opcode is one of NS_GET_USERNS and NS_GET_PARENT, which
+    // take no argument, write nothing, and return a new descriptor.
+    unsafe impl Ioctl for NewFd {
+        type Output = OwnedFd;
+        const IS_MUTATING: bool = false;
+        fn opcode(&self) -> Opcode {
+            self.0
+        }
+        fn as_ptr(&mut self) -> *mut c_void {
+            std::ptr::null_mut()
+        }
+        unsafe fn output_from_ptr(out: IoctlOutput, _: *mut c_void) -> Result<OwnedFd> {
+            // SAFETY: the call succeeded, so `out` is a new descriptor that nothing else owns.
+            Ok(unsafe { OwnedFd::from_raw_fd(out) })
+        }
     }
-    const fn ior(nr: libc::c_ulong, size: usize) -> libc::c_ulong {
-        (2 << 30) | ((size as libc::c_ulong) << 16) | (NSIO << 8) | nr
+
+    /// NS_GET_NSTYPE: its return value is the `CLONE_NEW*` flag.
+    pub(crate) struct NsTypeFlag;
+
+    // SAFETY: NS_GET_NSTYPE takes no argument and writes nothing.
+    unsafe impl Ioctl for NsTypeFlag {
+        type Output = i32;
+        const IS_MUTATING: bool = false;
+        fn opcode(&self) -> Opcode {
+            NS_GET_NSTYPE
+        }
+        fn as_ptr(&mut self) -> *mut c_void {
+            std::ptr::null_mut()
+        }
+        unsafe fn output_from_ptr(out: IoctlOutput, _: *mut c_void) -> Result<i32> {
+            Ok(out)
+        }
     }
-    pub(crate) const NS_GET_USERNS: libc::c_ulong = io(0x1);
-    pub(crate) const NS_GET_PARENT: libc::c_ulong = io(0x2);
-    pub(crate) const NS_GET_NSTYPE: libc::c_ulong = io(0x3);
-    pub(crate) const NS_GET_OWNER_UID: libc::c_ulong = io(0x4);
-    pub(crate) const NS_GET_ID: libc::c_ulong = ior(13, 8);
+
+    /// NS_GET_OWNER_UID: writes the owner's uid through its argument.
+    pub(crate) struct OwnerUid(pub(crate) u32);
+
+    // SAFETY: NS_GET_OWNER_UID writes one `uid_t` (32 bits on Linux) through
+    // the pointer, which points at the `u32` this value holds.
+    unsafe impl Ioctl for OwnerUid {
+        type Output = u32;
+        const IS_MUTATING: bool = true;
+        fn opcode(&self) -> Opcode {
+            NS_GET_OWNER_UID
+        }
+        fn as_ptr(&mut self) -> *mut c_void {
+            (&mut self.0 as *mut u32).cast()
+        }
+        unsafe fn output_from_ptr(_: IoctlOutput, ptr: *mut c_void) -> Result<u32> {
+            // SAFETY: `ptr` is the pointer `as_ptr` gave, to a `u32` the call wrote.
+            Ok(unsafe { ptr.cast::<u32>().read() })
+        }
+    }
 }
 
 /// An open namespace file: an nsfd(2) handle, a bind mount of one, or a
@@ -224,12 +289,8 @@ impl NsHandle {
 
     /// The namespace's 64-bit id (`NS_GET_ID`), never reused while the system runs.
     pub fn id(&self) -> io::Result<u64> {
-        let mut id = 0u64;
-        // SAFETY: NS_GET_ID writes one u64 through the pointer, which is valid for the call.
-        if unsafe { libc::ioctl(self.fd.as_raw_fd(), nsio::NS_GET_ID, &mut id as *mut u64) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(id)
+        // SAFETY: the handle is an nsfs file (its invariant), whose NS_GET_ID writes one u64.
+        Ok(unsafe { rustix::ioctl::ioctl(&self.fd, nsio::GetId::new()) }?)
     }
 
     /// The user namespace that owns this namespace (for a user namespace: its
@@ -250,19 +311,9 @@ impl NsHandle {
         if self.ty.flag != libc::CLONE_NEWUSER {
             return self.userns()?.owner_uid();
         }
-        let mut uid: libc::uid_t = 0;
-        // SAFETY: NS_GET_OWNER_UID writes one uid_t through the pointer, valid for the call.
-        if unsafe {
-            libc::ioctl(
-                self.fd.as_raw_fd(),
-                nsio::NS_GET_OWNER_UID,
-                &mut uid as *mut libc::uid_t,
-            )
-        } < 0
-        {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(uid)
+        // SAFETY: the handle is an nsfs file (its invariant) of a user namespace, whose
+        // NS_GET_OWNER_UID writes one uid_t.
+        Ok(unsafe { rustix::ioctl::ioctl(&self.fd, nsio::OwnerUid(0)) }?)
     }
 
     /// Moves the calling thread into this namespace (setns(2) with its type).
@@ -314,14 +365,10 @@ impl NsHandle {
     }
 
     /// NS_GET_USERNS or NS_GET_PARENT: both return a new nsfs descriptor.
-    fn related(&self, cmd: libc::c_ulong) -> io::Result<NsHandle> {
-        // SAFETY: `cmd` is one of the two ioctls above; they take no argument.
-        let fd = unsafe { libc::ioctl(self.fd.as_raw_fd(), cmd, 0) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: NS_GET_USERNS and NS_GET_PARENT return a new descriptor that nobody else owns.
-        Self::try_from(unsafe { OwnedFd::from_raw_fd(fd) })
+    fn related(&self, cmd: rustix::ioctl::Opcode) -> io::Result<NsHandle> {
+        // SAFETY: the handle is an nsfs file (its invariant); `cmd` is NS_GET_USERNS or
+        // NS_GET_PARENT, which take no argument and return a new descriptor.
+        Self::try_from(unsafe { rustix::ioctl::ioctl(&self.fd, nsio::NewFd(cmd)) }?)
     }
 }
 
@@ -347,11 +394,8 @@ impl TryFrom<OwnedFd> for NsHandle {
         if !on_nsfs(&fd)? {
             return Err(io::Error::from_raw_os_error(libc::ENOTTY));
         }
-        // SAFETY: NS_GET_NSTYPE takes no argument; on a file that is not nsfs it fails.
-        let flag = unsafe { libc::ioctl(fd.as_raw_fd(), nsio::NS_GET_NSTYPE, 0) };
-        if flag < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        // SAFETY: the file is of nsfs (checked above), whose NS_GET_NSTYPE takes no argument.
+        let flag = unsafe { rustix::ioctl::ioctl(&fd, nsio::NsTypeFlag) }?;
         let ty = NsType::by_flag(flag).ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
         // INVARIANT: the file answered NS_GET_NSTYPE.
         Ok(NsHandle { fd, ty })
@@ -417,10 +461,12 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64"))]
     fn ioctl_numbers_match_the_uapi_encoding() {
         // _IO(0xb7, 3) and _IOR(0xb7, 13, __u64) as <linux/nsfs.h> defines them.
-        assert_eq!(nsio::NS_GET_NSTYPE, 0xb703);
-        assert_eq!(nsio::NS_GET_ID, 0x8008_b70d);
+        // (x86-64's encoding; rustix's opcode functions give each architecture its own.)
+        assert_eq!(nsio::NS_GET_NSTYPE as u64, 0xb703);
+        assert_eq!(nsio::NS_GET_ID as u64, 0x8008_b70d);
     }
 
     #[test]
