@@ -37,14 +37,29 @@ fn main() {
         added_define(&patch, file, name)
             .unwrap_or_else(|| panic!("{}: adds no #define {name} to {file}", patch_path.display()))
     };
-    // Every architecture but alpha (whose numbers are offset) uses the generic number.
-    let nr = get("include/uapi/asm-generic/unistd.h", "__NR_nsfd");
+    // Since Linux 5.1 a new system call has the same number everywhere, plus
+    // the offset of the architecture's table (as for clone3 and the rest):
+    // alpha 110, mips o32 4000, n64 5000, n32 6000; 0 elsewhere.
+    let generic: i64 = get("include/uapi/asm-generic/unistd.h", "__NR_nsfd")
+        .parse()
+        .expect("__NR_nsfd is a number");
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap();
+    let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap();
+    let offset = match (arch.as_str(), width.as_str()) {
+        ("alpha", _) => 110,
+        ("mips" | "mips32r6", _) => 4000,
+        ("mips64" | "mips64r6", "64") => 5000,
+        ("mips64" | "mips64r6", _) => 6000,
+        _ => 0,
+    };
+    let nr = generic + offset;
     let for_children = get("include/uapi/linux/nsfd.h", "NSFD_FOR_CHILDREN");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("abi.rs");
     fs::write(
         out,
         format!(
-            "/// `__NR_nsfd` from <asm-generic/unistd.h> (patch 0001).\n\
+            "/// `__NR_nsfd` of this architecture: <asm-generic/unistd.h>'s (patch 0001) plus\n\
+             /// the architecture's offset.\n\
              pub const SYS_NSFD: libc::c_long = {nr};\n\
              /// `NSFD_FOR_CHILDREN` from <linux/nsfd.h> (patch 0001).\n\
              pub const NSFD_FOR_CHILDREN: libc::c_ulong = {};\n",
