@@ -406,24 +406,17 @@ fn open_path(path: &str) -> io::Result<OwnedFd> {
 /// Bind-mounts `/proc/self/ns/NAME` at `path` (a new empty file).
 fn bind_proc_ns(name: &str, path: &str) -> io::Result<()> {
     std::fs::write(path, b"")?;
-    let (src, dst) = (cstr(&format!("/proc/self/ns/{name}")), cstr(path));
-    // SAFETY: NUL-terminated strings that outlive the call; no type or data.
-    sys(unsafe {
-        libc::mount(
-            src.as_ptr(),
-            dst.as_ptr(),
-            std::ptr::null(),
-            libc::MS_BIND,
-            std::ptr::null(),
-        )
-    } as libc::c_long)
-    .map(drop)
+    Ok(rustix::mount::mount_bind(
+        format!("/proc/self/ns/{name}").as_str(),
+        path,
+    )?)
 }
 
 fn umount(path: &str) -> io::Result<()> {
-    let p = cstr(path);
-    // SAFETY: `p` is a NUL-terminated string that outlives the call.
-    sys(unsafe { libc::umount2(p.as_ptr(), 0) } as libc::c_long).map(drop)
+    Ok(rustix::mount::unmount(
+        path,
+        rustix::mount::UnmountFlags::empty(),
+    )?)
 }
 
 /// `Slab:` of /proc/meminfo, in bytes.

@@ -461,7 +461,11 @@ mod tests {
     }
 
     #[test]
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64"))]
+    #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64"
+    ))]
     fn ioctl_numbers_match_the_uapi_encoding() {
         // _IO(0xb7, 3) and _IOR(0xb7, 13, __u64) as <linux/nsfs.h> defines them.
         // (x86-64's encoding; rustix's opcode functions give each architecture its own.)
