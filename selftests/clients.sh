@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((58 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((59 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -306,6 +306,12 @@ check nsfd_exec_refuses_two_namespaces_of_a_type sh -c '
 	nsfd exec -n nsfdip -- true 2>/dev/null
 	[ $? = 1 ] || exit 1
 	[ "$(nsfd exec nsfdip --net=/run/netns/nsfdip -- stat -L -c %i /proc/self/ns/net)" = "$(stat -c %i /run/netns/nsfdip)" ]'
+# nsfd add takes the lock ip netns add takes (an flock on /run/netns): held
+# by another, the add waits (here until timeout ends it); free, it works.
+check nsfd_add_takes_the_ip_netns_lock sh -c '
+	flock -x /run/netns timeout 10 unshare --net nsfd add --net nsfdlock
+	[ $? = 124 ] && [ ! -e /run/netns/nsfdlock ] || exit 1
+	unshare --net nsfd add --net nsfdlock && nsfd del nsfdlock'
 # An unprivileged user (names of their own under XDG_RUNTIME_DIR) finds the
 # system's names as ip netns list shows them to anyone.
 check nsfd_unprivileged_finds_what_ip_netns_lists as_user sh -c '

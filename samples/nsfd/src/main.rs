@@ -75,6 +75,14 @@ fn add(cli: &Cli) -> Result<(), Failure> {
         return Err(nothing_to("add", cli));
     }
     let target = &cli.names[0];
+    // The lock first: a failed add is undone (pins dropped) while it is held.
+    let _lock = match is_path(target) {
+        true => None,
+        false => {
+            check_name(target)?;
+            Some(run.lock()?)
+        }
+    };
     let mut pins = Pins::default();
     if is_path(target) {
         let [h] = handles.as_slice() else {
@@ -84,8 +92,6 @@ fn add(cli: &Cli) -> Result<(), Failure> {
         };
         pins.pin(h, Path::new(target), false)?;
     } else {
-        check_name(target)?;
-        let _lock = run.lock()?;
         for h in &handles {
             let dir = names::prepare_type_dir(&run, h.ns_type())?;
             pins.pin(h, &dir.join(target), true)?;

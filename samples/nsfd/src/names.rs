@@ -156,6 +156,21 @@ pub fn prepare_type_dir(run: &RunDir, ty: NsType) -> Result<PathBuf, Failure> {
     } else {
         MountPropagationFlags::SHARED
     };
+    // `ip netns add` takes an flock on the netns directory itself around
+    // the same self-bind: take that one too, or the two stack mounts.
+    let _ip_lock = if ty.flag == libc::CLONE_NEWNET {
+        let fd = rustix::fs::open(
+            &dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| fail(format!("cannot open {}", dir.display()), e))?;
+        rustix::fs::flock(&fd, FlockOperation::LockExclusive)
+            .map_err(|e| fail(format!("cannot lock {}", dir.display()), e))?;
+        Some(fd)
+    } else {
+        None
+    };
     make_mount_point(&dir, propagation)?;
     Ok(dir)
 }
