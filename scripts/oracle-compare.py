@@ -17,7 +17,8 @@ import sys
 
 
 def outcomes(path):
-    """{case: outcome} of a suite output, in order; '#' lines are comments."""
+    """{case: outcome} of a suite output; '#' lines are comments. A case
+    twice is an error (two workers share the output)."""
     cases = {}
     with open(path) as f:
         for line in f:
@@ -25,29 +26,46 @@ def outcomes(path):
             if not line or line.startswith("#"):
                 continue
             name, _, outcome = line.partition(" ")
+            if name in cases:
+                raise SystemExit(f"{path}: case {name} twice")
             cases[name] = outcome
     return cases
 
 
+HEADING = "Deliberate differences from mainline"
+
+
 def deliberate_differences(rst):
-    """The rows (pattern, mainline, nsfd, why) of the RST simple table under
-    the heading 'Deliberate differences from mainline'."""
+    """The rows (pattern, mainline, nsfd, why) of the RST simple table in the
+    section 'Deliberate differences from mainline' (four columns; only the
+    last may continue on the next lines)."""
     lines = open(rst).read().splitlines()
-    start = lines.index("Deliberate differences from mainline")
-    borders = [i for i in range(start, len(lines)) if lines[i].startswith("====") and " " in lines[i]]
-    if len(borders) < 3:
-        raise SystemExit(f"{rst}: no table under 'Deliberate differences from mainline'")
-    top, head, bottom = borders[:3]
-    # Column starts from the border's runs of '='.
+    if HEADING not in lines:
+        raise SystemExit(f"{rst}: no section '{HEADING}'")
+    start = lines.index(HEADING) + 2
+    # The section ends at the next heading (a line underlined with = or -).
+    end = next((i - 1 for i in range(start + 1, len(lines))
+                if lines[i] and set(lines[i]) <= set("=-") and lines[i - 1].strip()
+                and not lines[i - 1].startswith("=")), len(lines))
+    borders = [i for i in range(start, end) if lines[i].startswith("====") and " " in lines[i]]
+    if len(borders) != 3:
+        raise SystemExit(f"{rst}: the section '{HEADING}' holds no simple table (3 border lines)")
+    top, head, bottom = borders
     border = lines[top]
     cols = [i for i, c in enumerate(border) if c == "=" and (i == 0 or border[i - 1] == " ")]
+    if len(cols) != 4:
+        raise SystemExit(f"{rst}: the table of '{HEADING}' has {len(cols)} columns, not 4")
     rows = []
     for line in lines[head + 1 : bottom]:
+        if not line.strip():
+            continue
         cells = [line[a:b].strip() for a, b in zip(cols, cols[1:] + [None])]
-        if not cells[0] and rows:  # a continuation of the last row's text
-            rows[-1][3] += " " + cells[3]
-        elif cells[0]:
+        if cells[0]:
             rows.append(cells)
+        elif rows and not cells[1] and not cells[2]:
+            rows[-1][3] += " " + cells[3]
+        else:
+            raise SystemExit(f"{rst}: a row continues in a column other than the last: {line!r}")
     return [tuple(r) for r in rows]
 
 

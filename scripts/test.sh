@@ -147,7 +147,10 @@ done
 # kernel's (recorded by make oracle). Its KTAP is long: the console shows the
 # failures and the count, results/ktap/oracle.ktap every case.
 stamp "oracle compare"
-if [ -s "$results/oracle.txt" ]; then
+if [ "$(cat "$results/oracle.rc" 2>/dev/null)" != 0 ]; then
+	printf 'KTAP version 1\n1..1\nnot ok 1 oracle_suite_exit # nsfd_selftest --oracle exited with %s (124: timed out; see results/oracle.err)\n' \
+		"$(cat "$results/oracle.rc" 2>/dev/null || echo '?')" >"$results/ktap/oracle.ktap"
+elif [ -s "$results/oracle.txt" ]; then
 	scripts/oracle-compare.py selftests/oracle/mainline.txt "$results/oracle.txt" Documentation/testing.rst \
 		>"$results/ktap/oracle.ktap" 2>"$results/oracle-compare.err" ||
 		grep -q '^not ok' "$results/ktap/oracle.ktap" ||

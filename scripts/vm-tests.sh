@@ -97,6 +97,7 @@ suite nsfd env NSFD_REQUIRE_SYSCALL=1 nsfd_selftest
 # kernel's (make test's oracle suite, scripts/oracle-compare.py).
 t0=$(now)
 (cd /tmp && timeout 900 nsfd_selftest --oracle >"$results/oracle.txt" 2>"$results/oracle.err")
+echo $? >"$results/oracle.rc"
 echo "oracle-suite $t0 $(now)" | awk '{printf "%-44s %7.1f s\n", $1, $3 - $2}' >>"$results/vm-timings.txt"
 # The benchmark with tiny counts: every row is measured (its numbers, in this
 # debug kernel, mean nothing and fail nothing; make bench measures).

@@ -120,15 +120,24 @@ fn ns_of(fd: &impl AsRawFd) -> io::Result<(u64, u64)> {
 }
 
 /// The namespaces of every kind that `pid` is in.
+/// A namespace that could not be read shows as (0, errno).
 fn namespaces_of(pid: &str) -> NsMap {
     all_kinds()
         .into_iter()
         .map(|k| {
             let ns = open_ro(&format!("/proc/{pid}/ns/{}", k.name))
                 .and_then(|f| ns_of(&f))
-                .unwrap_or((0, 0));
+                .unwrap_or_else(|e| (0, errno_of(&e) as u64));
             (k.name, ns)
         })
+        .collect()
+}
+
+/// The kinds of `ns` that could not be read, as " unreadable:KIND:ERRNO...".
+fn unreadable(ns: &NsMap) -> String {
+    ns.iter()
+        .filter(|(_, (ino, _))| *ino == 0)
+        .map(|(k, (_, e))| format!(" unreadable:{k}:{}", errno_word(*e as i32)))
         .collect()
 }
 
@@ -158,21 +167,36 @@ impl Roles {
     }
 }
 
-fn outcome<T>(r: &io::Result<T>) -> &'static str {
+fn outcome<T>(r: &io::Result<T>) -> String {
     match r {
-        Ok(_) => "ok",
-        Err(e) => errno_name(errno_of(e)),
+        Ok(_) => "ok".into(),
+        Err(e) => errno_word(errno_of(e)),
     }
 }
 
-fn monotonic() -> f64 {
+/// An errno by name, or by number where the name is not known: any two
+/// different errnos print differently.
+fn errno_word(e: i32) -> String {
+    match errno_name(e) {
+        "E?" => format!("E{e}"),
+        name => name.into(),
+    }
+}
+
+fn clock(id: libc::clockid_t) -> f64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `ts` is a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    unsafe { libc::clock_gettime(id, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// CLOCK_MONOTONIC less CLOCK_REALTIME: a time namespace offsets the one,
+/// never the other, so the call's own duration cancels out.
+fn monotonic() -> f64 {
+    clock(libc::CLOCK_MONOTONIC) - clock(libc::CLOCK_REALTIME)
 }
 
 /// Ids, groups and capabilities, as /proc/self/status shows them.
@@ -197,18 +221,19 @@ fn credentials() -> String {
 fn cwd() -> String {
     std::env::current_dir()
         .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|e| errno_name(errno_of(&e)).into())
+        .unwrap_or_else(|e| errno_word(errno_of(&e)))
 }
 
 /// Whether a child can be made, after a join of a pid namespace.
-fn fork_outcome() -> &'static str {
-    // SAFETY: the case's process is single-threaded or the child only exits.
+fn fork_outcome() -> String {
+    // SAFETY: the child only exits.
     match unsafe { libc::fork() } {
+        // SAFETY: leave the child at once.
         0 => unsafe { libc::_exit(0) },
-        p if p < 0 => errno_name(errno_of(&io::Error::last_os_error())),
+        p if p < 0 => errno_word(errno_of(&io::Error::last_os_error())),
         p => {
             child::wait(p);
-            "ok"
+            "ok".into()
         }
     }
 }
@@ -226,7 +251,7 @@ fn raw(fd: &io::Result<OwnedFd>) -> Fd {
 fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String {
     let fd = match fd {
         Ok(f) => f,
-        Err(e) => return format!("nofd:{}", errno_name(e)),
+        Err(e) => return format!("nofd:{}", errno_word(e)),
     };
     let r = child::run(|| {
         std::env::set_current_dir("/tmp").map_err(|e| format!("chdir: {e}"))?;
@@ -237,7 +262,7 @@ fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String 
         let t1 = monotonic();
         let after = namespaces_of("self");
         // What changed, and only that: a line is short, and any change shows.
-        let mut out = outcome(&r).to_string();
+        let mut out = outcome(&r);
         let changed: Vec<String> = after
             .iter()
             .filter(|(k, ns)| before.get(*k) != Some(ns))
@@ -249,6 +274,9 @@ fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String 
         if before.get("pid_for_children") != after.get("pid_for_children") {
             out.push_str(&format!(" fork:{}", fork_outcome()));
         }
+        // A namespace not read shows as such, before or after: never as unchanged.
+        out.push_str(&unreadable(&before));
+        out.push_str(&unreadable(&after));
         let cred = credentials();
         if cred != cred_before {
             out.push_str(&format!(" {cred}"));
@@ -294,7 +322,7 @@ impl Target {
         let (go_r, go_w) = pipe().map_err(|e| e.to_string())?;
         let (ready_r, ready_w) = pipe().map_err(|e| e.to_string())?;
         let _ = std::io::stdout().flush();
-        // SAFETY: the runner is single-threaded.
+        // SAFETY: the worker is single-threaded.
         let keeper = unsafe { libc::fork() };
         if keeper == 0 {
             drop((go_w, ready_r));
@@ -310,36 +338,39 @@ impl Target {
             return Err(format!("the keeper could not unshare {flags:#x}"));
         }
         let member = i32::from_ne_bytes(pid);
-        let thread = std::fs::read_dir(format!("/proc/{member}/task"))
+        // Made before the lookup below, so that a failure reaps the keeper.
+        let mut t = Target {
+            keeper,
+            member,
+            thread: 0,
+            go: Some(go_w),
+        };
+        t.thread = std::fs::read_dir(format!("/proc/{member}/task"))
             .map_err(|e| e.to_string())?
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
             .find(|&t| t != member)
             .ok_or("the member has no second thread")?;
-        Ok(Target {
-            keeper,
-            member,
-            thread,
-            go: Some(go_w),
-        })
+        Ok(t)
     }
 
-    /// The member exits; the keeper does not reap it yet.
-    fn make_zombie(&self) {
+    /// The member exits, every thread of it; the keeper does not reap it
+    /// yet. False if it did not within 30 s.
+    fn make_zombie(&self) -> bool {
+        // A pidfd (not a thread one) polls readable once the whole thread
+        // group has exited: then the zombie is complete (and for a pid
+        // namespace's init, the namespace torn down).
+        let Ok(pidfd) = pidfd_open(self.member, 0) else {
+            return false;
+        };
         // SAFETY: plain system call.
         unsafe { libc::kill(self.member, libc::SIGKILL) };
-        for _ in 0..500 {
-            let stat =
-                std::fs::read_to_string(format!("/proc/{}/stat", self.member)).unwrap_or_default();
-            if stat
-                .rsplit(')')
-                .next()
-                .map(|s| s.trim_start().starts_with('Z'))
-                == Some(true)
-            {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        let mut pfd = libc::pollfd {
+            fd: pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the call.
+        unsafe { libc::poll(&mut pfd, 1, 30_000) == 1 }
     }
 
     /// The keeper reaps the member and exits, and is reaped.
@@ -371,12 +402,21 @@ fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
         }
     }
     let (up_r, up_w) = pipe().unwrap();
+    // SAFETY: getpid has no preconditions.
+    let keeper = unsafe { libc::getpid() };
     // SAFETY: the keeper is single-threaded.
     let member = unsafe { libc::fork() };
     if member == 0 {
         drop((go, ready, up_r));
-        // SAFETY: plain system call.
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        // Dies with the keeper, also when the keeper is gone before prctl
+        // (the init of a new pid namespace sees its parent as 0).
+        // SAFETY: plain system calls.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if ![keeper, 0].contains(&libc::getppid()) {
+                libc::_exit(2);
+            }
+        }
         std::thread::spawn(|| loop {
             std::thread::park();
         });
@@ -466,13 +506,13 @@ impl Lines {
                     prep()?;
                     let fd = match (method, pidfd) {
                         ("pidfd_ioctl", Ok(p)) => pidfd_get(&FakeFd(p), kind.name),
-                        ("pidfd_ioctl", Err(e)) => return Ok(format!("nofd:{}", errno_name(e))),
+                        ("pidfd_ioctl", Err(e)) => return Ok(format!("nofd:{}", errno_word(e))),
                         ("nsfd", _) if has_nsfd => nsfd(pid, kind.nstype()),
                         _ => open_ro(&format!("/proc/{pid}/ns/{}", kind.name)),
                     };
                     Ok(match fd.and_then(|f| ns_of(&f)) {
                         Ok(ns) => format!("ok {}={}", kind.name, roles.role(kind.name, ns)),
-                        Err(e) => errno_name(errno_of(&e)).to_string(),
+                        Err(e) => errno_word(errno_of(&e)),
                     })
                 });
                 let out = r.unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")));
@@ -501,10 +541,14 @@ impl Lines {
         };
         let proc_path = format!("/proc/{}/ns/{}", t.member, ty.name);
         let bind_path = format!("/tmp/nsfd-oracle-{base}");
-        // The set-up's failures show as the case's errno ("nofd:EIO").
+        // A set-up that fails is a line of its own that no recording has
+        // (the compare fails), and the bind cases say "nofd:EIO".
         let bound = touch(&bind_path)
             .and_then(|_| mount_bind(&proc_path, &bind_path))
-            .map_err(|_| io::Error::from_raw_os_error(libc::EIO));
+            .map_err(|e| {
+                self.emit(&format!("setup_{base}_bind"), &format!("CRASH {e}"));
+                io::Error::from_raw_os_error(libc::EIO)
+            });
         let pidfd = pidfd_open(t.member, 0);
         let fc = ty.for_children();
         let mut fds: Vec<(&str, io::Result<OwnedFd>)> = vec![
@@ -552,7 +596,12 @@ impl Lines {
         // target (a pid namespace whose init has exited, for pid).
         for situation in ["zombie", "reaped"] {
             if situation == "zombie" {
-                t.make_zombie();
+                if !t.make_zombie() {
+                    self.emit(
+                        &format!("setup_{base}_zombie"),
+                        "CRASH the member did not exit",
+                    );
+                }
             } else {
                 t.reap();
             }
@@ -627,29 +676,27 @@ impl Lines {
         };
         let file = "/tmp/nsfd-oracle-file";
         let _ = touch(file);
-        // SAFETY: plain system calls; own() checks each result.
-        let fds = unsafe {
-            [
-                (
-                    "socket",
-                    own(libc::socket(
-                        libc::AF_UNIX,
-                        libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
-                        0,
-                    )),
-                ),
-                ("regular", open_ro(file)),
-                ("opath_regular", open_path(file)),
-                (
-                    "memfd",
-                    own(libc::memfd_create(
-                        c"nsfd-oracle".as_ptr(),
-                        libc::MFD_CLOEXEC,
-                    )),
-                ),
-                ("eventfd", own(libc::eventfd(0, libc::EFD_CLOEXEC))),
-            ]
-        };
+        let fds = [
+            (
+                "socket",
+                // SAFETY: plain system call; own() checks the result.
+                own(unsafe {
+                    libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0)
+                }),
+            ),
+            ("regular", open_ro(file)),
+            ("opath_regular", open_path(file)),
+            (
+                "memfd",
+                // SAFETY: a NUL-terminated name; own() checks the result.
+                own(unsafe { libc::memfd_create(c"nsfd-oracle".as_ptr(), libc::MFD_CLOEXEC) }),
+            ),
+            // SAFETY: plain system call; own() checks the result.
+            (
+                "eventfd",
+                own(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) }),
+            ),
+        ];
         for (kind, fd) in &fds {
             self.setns_cases(
                 &format!("setns_fd_{kind}"),
@@ -663,8 +710,13 @@ impl Lines {
         // the low free ones), and -1, no descriptor at all.
         let closed = 900;
         // SAFETY: F_GETFD on any number only reads.
-        let open = unsafe { libc::fcntl(closed, libc::F_GETFD) } >= 0;
-        for (kind, nr) in [("closed", if open { -2 } else { closed }), ("negative", -1)] {
+        if unsafe { libc::fcntl(closed, libc::F_GETFD) } >= 0 {
+            self.emit(
+                "setup_closed_fd",
+                &format!("CRASH descriptor {closed} is open"),
+            );
+        }
+        for (kind, nr) in [("closed", closed), ("negative", -1)] {
             self.setns_cases(
                 &format!("setns_fd_{kind}"),
                 &roles,
