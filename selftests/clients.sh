@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((59 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((61 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -343,6 +343,17 @@ check nsfd_unprivileged_add_list_exec_del as_user unshare -Urmnu sh -ec '
 holder "-U -u --map-root-user"
 check nsfd_exec_user_and_uts sh -c "[ \"\$(nsfd exec -t $HPID -U -u -- hostname)\" = \"\$(nsenter -t $HPID -U -u hostname)\" ]"
 check nsfd_exec_setuid_setgid sh -c "[ \"\$(nsfd exec -t $HPID -U -S 0 -G 0 -- id -u -r):\$(nsfd exec -t $HPID -U -G 0 -- id -g)\" = 0:0 ]"
+# Root enters a user namespace with a net namespace the initial one owns:
+# nsenter joins the user namespace last (its first pass), so does nsfd.
+ip netns add nsfdtwo
+check nsfd_exec_user_namespace_last_as_nsenter sh -c \
+	"nsenter -t $HPID -U --net=/run/netns/nsfdtwo true && nsfd exec -t $HPID -U --net=/run/netns/nsfdtwo -- true"
+ip netns del nsfdtwo
+# Supplementary groups are dropped before the join (this user namespace
+# denies setgroups), as nsenter drops them.
+check nsfd_exec_drops_groups_as_nsenter sh -c \
+	"want=\$(setpriv --groups=4,24 nsenter -t $HPID -U id -G) && [ \"\$want\" = 0 ] &&
+	[ \"\$(setpriv --groups=4,24 nsfd exec -t $HPID -U -- id -G)\" = \"\$want\" ]"
 kill "$HPID"
 wait "$HPID" 2>/dev/null
 holder -U # no uid map: setuid(0) cannot work, credentials can be kept

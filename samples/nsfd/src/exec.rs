@@ -2,7 +2,6 @@
 
 use crate::error::{exec_failure, fail, Failure};
 use nsfd::{NsHandle, NsType};
-use rustix::io::Errno;
 use rustix::process::{Gid, Uid};
 use std::ffi::OsString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -34,43 +33,57 @@ pub fn own_inode(ty: NsType) -> Option<u64> {
     NsHandle::open(0, ty.own()).and_then(|h| h.inode()).ok()
 }
 
-/// Joins `handles` in nsenter's order; a user namespace the caller is
-/// already in is skipped (setns() refuses it). Returns whether a pid
-/// namespace was joined (it applies to children only).
+/// Joins `handles` as nsenter joins them: in its order, in two passes.
+/// First every type but user, keeping what fails; then the user namespace,
+/// then what failed, now for good. So a caller that gives up privilege
+/// (root entering a container's user namespace with its other namespaces)
+/// enters the user namespace last, and one that gains it first. A user
+/// namespace the caller is in already is skipped (setns() refuses it).
+/// Returns whether a pid namespace was joined (it applies to children only).
 pub fn join(mut handles: Vec<NsHandle>, creds: &Creds) -> Result<bool, Failure> {
     handles.sort_by_key(|h| JOIN_ORDER.iter().position(|t| t.flag == h.ns_type().flag));
-    let mut joined_user = false;
-    let mut joined_pid = false;
-    for h in &handles {
-        let ty = h.ns_type();
-        if ty.flag == libc::CLONE_NEWUSER && h.inode().ok() == own_inode(ty) {
-            continue;
+    let is_user = |h: &NsHandle| h.ns_type().flag == libc::CLONE_NEWUSER;
+    handles.retain(|h| !(is_user(h) && h.inode().ok() == own_inode(h.ns_type())));
+    let joins_user = handles.iter().any(is_user);
+    // Supplementary groups go before the join too (as nsenter), while the
+    // caller may still drop them: a user namespace that denies setgroups
+    // would keep them otherwise.
+    let dropped_before =
+        joins_user && !creds.preserve && rustix::thread::set_thread_groups(&[]).is_ok();
+    let mut later = vec![];
+    for h in handles.iter().filter(|h| !is_user(h)) {
+        if h.setns().is_err() {
+            later.push(h);
         }
+    }
+    for h in handles.iter().filter(|h| is_user(h)).chain(later) {
         h.setns().map_err(|e| {
             fail(
-                format!("reassociate to the {} namespace failed", ty.name),
+                format!("reassociate to the {} namespace failed", h.ns_type().name),
                 e,
             )
         })?;
-        joined_user |= ty.flag == libc::CLONE_NEWUSER;
-        joined_pid |= ty.flag == libc::CLONE_NEWPID;
     }
+    let joined_pid = handles
+        .iter()
+        .any(|h| h.ns_type().flag == libc::CLONE_NEWPID);
     drop(handles);
-    set_creds(creds, joined_user)?;
+    set_creds(creds, joins_user, dropped_before)?;
     Ok(joined_pid)
 }
 
 /// After a user namespace, uid and gid 0 (or -S/-G), unless
-/// --preserve-credentials; as nsenter.
-fn set_creds(c: &Creds, joined_user: bool) -> Result<(), Failure> {
+/// --preserve-credentials; as nsenter. Dropping the supplementary groups
+/// fails only if it failed before the join as well.
+fn set_creds(c: &Creds, joined_user: bool, dropped_before: bool) -> Result<(), Failure> {
     let default = (joined_user && !c.preserve).then_some(0);
     if let Some(gid) = c.gid.or(default) {
-        // Refused where setgroups is denied (an unprivileged user namespace);
-        // then there are no supplementary groups to drop either.
         match rustix::thread::set_thread_groups(&[]) {
             Ok(()) => {}
-            Err(Errno::PERM) if joined_user => {}
-            Err(e) => return Err(fail("setgroups failed", e)),
+            Err(e) if joined_user && !c.preserve && !dropped_before => {
+                return Err(fail("setgroups failed", e))
+            }
+            Err(_) => {}
         }
         rustix::thread::set_thread_res_gid(
             Gid::from_raw(gid),
