@@ -272,3 +272,19 @@ pub(crate) fn listns(ns_type: u32) -> io::Result<std::collections::BTreeSet<u64>
         last = buf[n as usize - 1];
     }
 }
+
+#[cfg(test)]
+mod tests {
+    mod uapi {
+        include!(concat!(env!("OUT_DIR"), "/uapi.rs"));
+    }
+
+    /// libnsfd writes the ABI down so that it builds on its own: it must be
+    /// the headers' of the kernel built from the series.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn libnsfd_abi_matches_the_headers() {
+        assert_eq!(nsfd::SYS_NSFD, uapi::NR_NSFD_64);
+        assert_eq!(nsfd::NSFD_FOR_CHILDREN, uapi::NSFD_FOR_CHILDREN);
+    }
+}
