@@ -15,8 +15,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! The ABI (the syscall number, `NSFD_FOR_CHILDREN`) comes from the project's
-//! own uapi headers in `patches/`, so the crate builds without a kernel build.
+//! The ABI (the syscall number per architecture, `NSFD_FOR_CHILDREN`) is
+//! written down in the crate, so it builds without a kernel tree; the
+//! project's tests check it against the kernel's uapi headers.
 
 use rustix::fs::{Mode, OFlags};
 use std::io;
@@ -144,8 +145,16 @@ pub fn nsfd(pid: libc::pid_t, nstype: libc::c_ulong) -> io::Result<OwnedFd> {
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: the kernel gave us a new descriptor that nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    let fd = fd as RawFd;
+    // A kernel whose number is another system call's (the series is not in
+    // mainline) may return a descriptor of its own: not ours to close.
+    // SAFETY: the number was just returned by the kernel as a descriptor of
+    // this process, and stays open during the check.
+    if !on_nsfs(&unsafe { BorrowedFd::borrow_raw(fd) })? {
+        return Err(io::Error::from_raw_os_error(libc::ENOSYS));
+    }
+    // SAFETY: nsfd(2) returned a new descriptor, of nsfs, that nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// `setns(fd, nstype)` as the system call takes it (0: any type).
@@ -168,8 +177,8 @@ mod nsio {
     use std::os::fd::{FromRawFd, OwnedFd};
 
     const NSIO: u8 = 0xb7;
-    pub(crate) const NS_GET_USERNS: Opcode = opcode::none(NSIO, 0x1);
-    pub(crate) const NS_GET_PARENT: Opcode = opcode::none(NSIO, 0x2);
+    const NS_GET_USERNS: Opcode = opcode::none(NSIO, 0x1);
+    const NS_GET_PARENT: Opcode = opcode::none(NSIO, 0x2);
     pub(crate) const NS_GET_NSTYPE: Opcode = opcode::none(NSIO, 0x3);
     /// `_IO`, although it writes a `uid_t` through its argument.
     pub(crate) const NS_GET_OWNER_UID: Opcode = opcode::none(NSIO, 0x4);
@@ -178,12 +187,18 @@ mod nsio {
     /// NS_GET_ID: the namespace's 64-bit id.
     pub(crate) type GetId = Getter<NS_GET_ID, u64>;
 
-    /// An ioctl without an argument whose return value is a new descriptor
-    /// (NS_GET_USERNS, NS_GET_PARENT).
-    pub(crate) struct NewFd(pub(crate) Opcode);
+    /// An ioctl without an argument whose return value is a new descriptor:
+    /// made only by [`NewFd::USERNS`] and [`NewFd::PARENT`].
+    pub(crate) struct NewFd(Opcode);
 
-    // SAFETY: the opcode is one of NS_GET_USERNS and NS_GET_PARENT, which
-    // take no argument, write nothing, and return a new descriptor.
+    impl NewFd {
+        pub(crate) const USERNS: NewFd = NewFd(NS_GET_USERNS);
+        pub(crate) const PARENT: NewFd = NewFd(NS_GET_PARENT);
+    }
+
+    // SAFETY: the opcode is NS_GET_USERNS or NS_GET_PARENT (the only two
+    // values), which take no argument, write nothing, and return a new
+    // descriptor.
     unsafe impl Ioctl for NewFd {
         type Output = OwnedFd;
         const IS_MUTATING: bool = false;
@@ -267,11 +282,22 @@ impl NsHandle {
         if !on_nsfs(&probe)? {
             return Err(io::Error::from_raw_os_error(libc::ENOTTY));
         }
-        let fd = rustix::fs::open(
-            path.as_ref(),
-            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        // The file the probe holds, not the path again (it may have been
+        // swapped since): through /proc/self/fd, or where there is no procfs,
+        // the path, which must still be the probe's file.
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let reopen = format!("/proc/self/fd/{}", probe.as_raw_fd());
+        let fd = match rustix::fs::open(reopen.as_str(), flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(_) => {
+                let fd = rustix::fs::open(path.as_ref(), flags, Mode::empty())?;
+                let (a, b) = (rustix::fs::fstat(&probe)?, rustix::fs::fstat(&fd)?);
+                if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+                    return Err(io::Error::from_raw_os_error(libc::ENOTTY));
+                }
+                fd
+            }
+        };
         Self::try_from(fd)
     }
 
@@ -294,13 +320,13 @@ impl NsHandle {
     /// The user namespace that owns this namespace (for a user namespace: its
     /// parent). `EPERM` when that is outside the caller's view.
     pub fn userns(&self) -> io::Result<NsHandle> {
-        self.related(nsio::NS_GET_USERNS)
+        self.related(nsio::NewFd::USERNS)
     }
 
     /// The parent of a pid or user namespace. `EPERM` when it is outside the
     /// caller's view, `EINVAL` for other types.
     pub fn parent(&self) -> io::Result<NsHandle> {
-        self.related(nsio::NS_GET_PARENT)
+        self.related(nsio::NewFd::PARENT)
     }
 
     /// The uid that created the user namespace this namespace belongs to
@@ -363,10 +389,10 @@ impl NsHandle {
     }
 
     /// NS_GET_USERNS or NS_GET_PARENT: both return a new nsfs descriptor.
-    fn related(&self, cmd: rustix::ioctl::Opcode) -> io::Result<NsHandle> {
+    fn related(&self, cmd: nsio::NewFd) -> io::Result<NsHandle> {
         // SAFETY: the handle is an nsfs file (its invariant); `cmd` is NS_GET_USERNS or
         // NS_GET_PARENT, which take no argument and return a new descriptor.
-        Self::try_from(unsafe { rustix::ioctl::ioctl(&self.fd, nsio::NewFd(cmd)) }?)
+        Self::try_from(unsafe { rustix::ioctl::ioctl(&self.fd, cmd) }?)
     }
 }
 

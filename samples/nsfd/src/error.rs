@@ -20,14 +20,16 @@ impl Failure {
     }
 }
 
-/// Writes `text` to standard output; a write error (a full disk, a closed
-/// pipe) is a failure, "write error: ...", as util-linux reports it.
+/// Writes `text` to standard output; a write error (a full disk) is a
+/// failure, "write error: ...", as util-linux reports it, except a reader
+/// that went away (`nsfd list | head -1`), which util-linux ignores too.
 pub fn write_out(text: &str) -> Result<(), Failure> {
     use std::io::Write;
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| fail("write error", e))
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(fail("write error", e)),
+        _ => Ok(()),
+    }
 }
 
 /// `WHAT: strerror(errno)`.

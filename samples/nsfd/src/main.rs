@@ -109,23 +109,28 @@ fn del(cli: &Cli) -> Result<(), Failure> {
         true => None,
         false => Some(run.lock()?),
     };
-    let mut failed: Option<Failure> = None;
+    // Every operand, and every type of a name, is tried whatever fails; the
+    // last failure is the status, the others are reported.
+    let mut results = vec![];
     for arg in &cli.names {
-        let r = if is_path(arg) {
-            names::unpin(Path::new(arg), false)
-        } else {
-            check_name(arg).and_then(|()| {
-                let found = run.existing(arg, &types);
-                if found.is_empty() {
-                    return Err(no_such_name(arg));
-                }
-                found.iter().try_for_each(|(_, p)| names::unpin(p, true))
-            })
-        };
-        if let Err(f) = r {
-            if let Some(prev) = failed.replace(f) {
-                eprintln!("nsfd: {}", prev.msg);
-            }
+        if is_path(arg) {
+            results.push(names::unpin(Path::new(arg), false));
+            continue;
+        }
+        if let Err(f) = check_name(arg) {
+            results.push(Err(f));
+            continue;
+        }
+        let found = run.existing(arg, &types);
+        if found.is_empty() {
+            results.push(Err(no_such_name(arg)));
+        }
+        results.extend(found.iter().map(|(_, p)| names::unpin(p, true)));
+    }
+    let mut failed: Option<Failure> = None;
+    for f in results.into_iter().filter_map(Result::err) {
+        if let Some(prev) = failed.replace(f) {
+            eprintln!("nsfd: {}", prev.msg);
         }
     }
     failed.map_or(Ok(()), Err)
@@ -157,7 +162,9 @@ fn exec(cli: &Cli) -> Result<(), Failure> {
 fn refuse_two_of_a_type(handles: &[NsHandle]) -> Result<(), Failure> {
     for (i, a) in handles.iter().enumerate() {
         for b in &handles[i + 1..] {
-            if a.ns_type().flag == b.ns_type().flag && a.id().ok() != b.id().ok() {
+            // By inode: nsfs gives every namespace its own; unknown is different.
+            let same = matches!((a.inode(), b.inode()), (Ok(x), Ok(y)) if x == y);
+            if a.ns_type().flag == b.ns_type().flag && !same {
                 return Err(Failure::new(format!(
                     "two different {} namespaces to enter: name one of each type",
                     a.ns_type().link_name()

@@ -182,7 +182,10 @@ pub struct Pins(Vec<(PathBuf, bool)>);
 impl Pins {
     /// Pins `h` at `path`, creating the file (`exclusive`: it must not exist).
     pub fn pin(&mut self, h: &NsHandle, path: &Path, exclusive: bool) -> Result<(), Failure> {
-        let mut flags = OFlags::RDONLY | OFlags::CREATE | OFlags::CLOEXEC;
+        // Never blocks on a FIFO, nor makes a terminal ours; the bind mount
+        // then fails on anything but a file.
+        let mut flags =
+            OFlags::RDONLY | OFlags::CREATE | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
         if exclusive {
             flags |= OFlags::EXCL;
         }
@@ -219,12 +222,13 @@ impl Drop for Pins {
     }
 }
 
-/// Whether `path` itself (a symlink is not followed) is a namespace file,
-/// checked on the opened file: an `O_PATH` descriptor, which opens a FIFO
-/// or a device without side effects, on nsfs.
-fn is_namespace_file(path: &Path) -> Result<bool, Errno> {
-    let fd = rustix::fs::open(
-        path,
+/// Whether `name` in `dir` itself (a symlink is not followed) is a
+/// namespace file, checked on the opened file: an `O_PATH` descriptor, which
+/// opens a FIFO or a device without side effects, on nsfs.
+fn is_namespace_file(dir: &OwnedFd, name: &OsStr) -> Result<bool, Errno> {
+    let fd = rustix::fs::openat(
+        dir,
+        name,
         OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
@@ -233,10 +237,12 @@ fn is_namespace_file(path: &Path) -> Result<bool, Errno> {
 
 /// Unpins `path`: unmounts it with MNT_DETACH (so that a process that has it
 /// open does not make it EBUSY) and UMOUNT_NOFOLLOW, and removes the file it
-/// covered. Only a namespace file is touched: anything else mounted or
-/// lying there stays as it is. A name whose file is no longer mounted (an
-/// empty regular file in the name tree) is removed all the same, as `ip
-/// netns del` does.
+/// covered if that is empty. Only a namespace file is touched: anything else
+/// mounted or lying there stays as it is. A name whose file is no longer
+/// mounted (an empty regular file in the name tree) is removed all the same,
+/// as `ip netns del` does. The directory is opened once and everything
+/// after is relative to it, so a directory swapped for a symlink meanwhile
+/// redirects nothing.
 pub fn unpin(path: &Path, is_name: bool) -> Result<(), Failure> {
     let not_pinned = || {
         Failure::new(format!(
@@ -244,33 +250,48 @@ pub fn unpin(path: &Path, is_name: bool) -> Result<(), Failure> {
             path.display()
         ))
     };
-    match is_namespace_file(path) {
-        Ok(true) => {
-            rustix::mount::unmount(path, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW)
-                .map_err(|e| fail(format!("cannot unmount {}", path.display()), e))?;
-        }
-        Ok(false) if is_name => {
-            let stale = path
-                .symlink_metadata()
-                .is_ok_and(|m| m.file_type().is_file() && m.len() == 0);
-            if !stale {
-                return Err(not_pinned());
-            }
-        }
+    let cannot = |what: &str, e: Errno| fail(format!("cannot {what} {}", path.display()), e);
+    let name = path.file_name().ok_or_else(not_pinned)?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = rustix::fs::open(
+        parent,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| cannot("open", e))?;
+    let empty_file = || {
+        rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size == 0)
+    };
+    match is_namespace_file(&dir, name) {
+        Ok(true) => unmount_in(&dir, name).map_err(|e| cannot("unmount", e))?,
+        Ok(false) if is_name && empty_file() => {}
         Ok(false) => return Err(not_pinned()),
-        Err(e) => return Err(fail(format!("cannot open {}", path.display()), e)),
+        Err(e) => return Err(cannot("open", e)),
     }
     // What the pin covered: the empty file that `add` made (or `ip netns
     // add`, or `unshare --net=FILE`'s user); another pin stacked below stays.
-    match path.symlink_metadata() {
-        Ok(m)
-            if m.file_type().is_file() && m.len() == 0 && is_namespace_file(path) == Ok(false) =>
-        {
-            std::fs::remove_file(path)
-                .map_err(|e| fail(format!("cannot remove {}", path.display()), e))
-        }
-        _ => Ok(()),
+    if empty_file() && is_namespace_file(&dir, name) == Ok(false) {
+        rustix::fs::unlinkat(&dir, name, AtFlags::empty()).map_err(|e| cannot("remove", e))?;
     }
+    Ok(())
+}
+
+/// umount2(`name` in `dir`, MNT_DETACH | UMOUNT_NOFOLLOW): umount2 takes a
+/// path only, so from `dir` as the working directory, restored after.
+fn unmount_in(dir: &OwnedFd, name: &OsStr) -> Result<(), Errno> {
+    let here = rustix::fs::open(
+        ".",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    rustix::process::fchdir(dir)?;
+    let r = rustix::mount::unmount(name, UnmountFlags::DETACH | UnmountFlags::NOFOLLOW);
+    rustix::process::fchdir(&here)?;
+    r
 }
 
 /// Opens a type option's FILE: a name of that type, or a path; it must name
@@ -280,7 +301,11 @@ pub fn open_typed(run: &RunDir, ty: NsType, file: &OsStr) -> Result<NsHandle, Fa
         PathBuf::from(file)
     } else {
         check_name(file)?;
-        run.name_path(ty, file)
+        // In the caller's tree or, for a caller with names of their own, /run's.
+        match run.existing(file, &[ty]).into_iter().next() {
+            Some((_, p)) => p,
+            None => run.name_path(ty, file),
+        }
     };
     let h = open_path(&path)?;
     if h.ns_type().flag != ty.flag {
