@@ -45,6 +45,8 @@ fault() { # fault NAME DIR: apply the fault to the worktree DIR
 		plant "$2/rust/open.rs" 's|if !task\.may_read_namespaces\(\) \{|if !task.may_read_namespaces() \&\& pid < 0 {|' 'may_read_namespaces() && pid < 0' ;;
 	wrong-errno)
 		plant "$2/rust/setns.rs" 's#u32::try_from\(fd\)\.map_err\(\|_\| EBADF\)#u32::try_from(fd).map_err(|_| EINVAL)#' 'map_err(|_| EINVAL)' ;;
+	mismatch-accepted)
+		plant "$2/rust/setns.rs" 's#flags != 0 && flags != ns\.ns_type\(\) as c_ulong#flags != 0 \&\& flags > ns.ns_type() as c_ulong#' 'flags > ns.ns_type()' ;;
 	*) die "unknown fault $1" ;;
 	esac
 }
