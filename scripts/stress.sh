@@ -15,9 +15,14 @@ results=$NSFD_RESULTS
 mkdir -p "$results/ktap"
 rm -f "$results/stress.ktap" "$results/dmesg.txt" "$results/kmemleak.txt"
 start=$(date +%s)
-# The stress run's dmesg is saved for the kernel-log scan, as make test's is.
+# The stress run's kmemleak report (nsfd_stress scans, waits and scans
+# again after every phase, the last one included) and dmesg are saved for
+# the kernel-log scan, as make test's are: a run without the report fails
+# its kmemleak_scanned case.
 st=0
-scripts/vm.sh "cd /tmp && nsfd_stress ${STRESS_ARGS:-} >$results/stress.ktap; st=\$?; dmesg >$results/dmesg.txt; exit \$st" \
+scripts/vm.sh "cd /tmp && nsfd_stress ${STRESS_ARGS:-} >$results/stress.ktap; st=\$?;
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug;
+	cat /sys/kernel/debug/kmemleak >$results/kmemleak.txt; dmesg >$results/dmesg.txt; exit \$st" \
 	>/dev/null 2>"$results/stress-vm.log" || st=$?
 cat "$results/stress.ktap" 2>/dev/null || echo "nsfd: nsfd_stress wrote no KTAP: see $results/console.log"
 scripts/scan-klog.sh "$results" | tee "$results/ktap/kernel-log.ktap"
