@@ -6,7 +6,7 @@
 //! `--ktap` it is a smoke suite: one KTAP case per row (the numbers never
 //! fail it, a row that cannot be measured does).
 
-use nsfd::{nsfd, setns};
+use nsfd::{NsHandle, NsType, Task};
 use std::ffi::CString;
 use std::fmt::Write as _;
 use std::io;
@@ -124,6 +124,20 @@ fn pidfd_net(pidfd: &OwnedFd) -> io::Result<OwnedFd> {
     // SAFETY: this ioctl takes no argument and returns a new descriptor or -1.
     sys(unsafe { libc::ioctl(pidfd.as_raw_fd(), PIDFD_GET_NET_NAMESPACE as _, 0) } as libc::c_long)
         .map(own)
+}
+
+/// `nsfd(pid, nstype)`, the bare system call the rows time (libnsfd's
+/// `NsHandle::open` also checks the file it gets: fstatfs, NS_GET_NSTYPE).
+fn nsfd(pid: libc::pid_t, nstype: libc::c_ulong) -> io::Result<OwnedFd> {
+    let nr = nsfd::SYS_NSFD as libc::c_long;
+    // SAFETY: nsfd takes two integers and returns a new descriptor or -1.
+    sys(unsafe { libc::syscall(nr, pid as libc::c_long, nstype) }).map(own)
+}
+
+/// `setns(fd, nstype)` on any descriptor (a pidfd too).
+fn setns(fd: &OwnedFd, nstype: libc::c_int) -> io::Result<()> {
+    // SAFETY: setns takes a descriptor, borrowed for the call, and an integer.
+    sys(unsafe { libc::setns(fd.as_raw_fd(), nstype) } as libc::c_long).map(drop)
 }
 
 fn eventfd() -> io::Result<OwnedFd> {
@@ -344,9 +358,9 @@ const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
 fn setns_rows(o: &Opts, t: &mut Table) {
     let net = libc::CLONE_NEWNET;
     t.section("Join the caller's own net namespace (ns per call)");
-    let handle = match nsfd(0, net as libc::c_ulong) {
+    let handle = match NsHandle::open(Task::Current, NsType::Net) {
         Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => open_proc_ns("net"),
-        h => h,
+        h => h.map(OwnedFd::from),
     };
     let bind_path = "/tmp/nsfd-bench-net";
     let bound = bind_proc_ns("net", bind_path);

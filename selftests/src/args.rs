@@ -58,19 +58,21 @@ pub(crate) fn argument_errors(c: &mut Cases) {
         // the nsproxy are ESRCH (its /proc/PID/ns files fail too), user and pid still work.
         let zombie = Zombie::new().map_err(fail)?;
         for t in all_kinds().iter().filter(|t| configured(t)) {
-            let h = nsfd(zombie.pid, t.nstype());
-            let p = open_ro(&format!("/proc/{}/ns/{}", zombie.pid, t.name));
-            if matches!(t.name, "user" | "pid") {
-                let (h, p) = (ok(h, t.name)?, ok(p, t.name)?);
+            let h = nsfd(zombie.pid, t.nstype().into());
+            let p = open_ro(&format!("/proc/{}/ns/{}", zombie.pid, t.name()));
+            if matches!(t.name(), "user" | "pid") {
+                let (h, p) = (ok(h, t.name())?, ok(p, t.name())?);
                 let (a, b) = (
                     ok(fstat(&h), "fstat")?.st_ino,
                     ok(fstat(&p), "fstat")?.st_ino,
                 );
-                check(a == b, || format!("{}: handle ino {a}, /proc {b}", t.name))?;
+                check(a == b, || {
+                    format!("{}: handle ino {a}, /proc {b}", t.name())
+                })?;
             } else {
-                expect_errno(h, libc::ESRCH, &format!("nsfd(zombie, {})", t.name))?;
+                expect_errno(h, libc::ESRCH, &format!("nsfd(zombie, {})", t.name()))?;
                 check(p.is_err(), || {
-                    format!("/proc/PID/ns/{} of a zombie opened", t.name)
+                    format!("/proc/PID/ns/{} of a zombie opened", t.name())
                 })?;
             }
         }

@@ -34,15 +34,11 @@ pub(crate) fn readlink_fd(fd: &impl AsRawFd) -> String {
 
 /// A type's CONFIG is on when its /proc/self/ns entry exists.
 pub(crate) fn configured(t: &NsType) -> bool {
-    std::path::Path::new(&format!("/proc/self/ns/{}", t.name)).exists()
+    std::path::Path::new(&format!("/proc/self/ns/{}", t.name())).exists()
 }
 
 pub(crate) fn all_kinds() -> Vec<NsType> {
-    ALL_TYPES
-        .iter()
-        .chain(FOR_CHILDREN_TYPES.iter())
-        .copied()
-        .collect()
+    NsType::all_with_children().to_vec()
 }
 
 pub(crate) fn fd_flags(fd: &impl AsRawFd) -> (i32, i32) {

@@ -8,14 +8,14 @@ use std::os::fd::AsRawFd;
 
 pub(crate) fn handle_rules(c: &mut Cases) {
     for t in all_kinds() {
-        c.case(format!("nsfd_{}_matches_proc_file", t.name), move || {
+        c.case(format!("nsfd_{}_matches_proc_file", t.name()), move || {
             if !configured(&t) {
-                return Err(Outcome::Skip(format!("CONFIG for {} is off", t.name)));
+                return Err(Outcome::Skip(format!("CONFIG for {} is off", t.name())));
             }
-            let h = ok(nsfd(0, t.nstype()), "nsfd")?;
+            let h = ok(nsfd(0, t.nstype().into()), "nsfd")?;
             let st = ok(fstat(&h), "fstat")?;
             let proc = ok(
-                stat(&format!("/proc/self/ns/{}", t.name)),
+                stat(&format!("/proc/self/ns/{}", t.name())),
                 "stat /proc/self/ns",
             )?;
             check(st.st_ino == proc.st_ino && st.st_dev == proc.st_dev, || {
@@ -41,11 +41,11 @@ pub(crate) fn handle_rules(c: &mut Cases) {
                 format!("access mode {:#x}, want O_RDONLY", fl & libc::O_ACCMODE)
             })?;
             let ty = ok(ns_ioctl(&h, ioctl::NS_GET_NSTYPE, 0), "NS_GET_NSTYPE")?;
-            check(ty == t.flag, || {
-                format!("NS_GET_NSTYPE {ty:#x}, want {:#x}", t.flag)
+            check(ty == t.flag(), || {
+                format!("NS_GET_NSTYPE {ty:#x}, want {:#x}", t.flag())
             })?;
             let pf = ok(
-                open_ro(&format!("/proc/self/ns/{}", t.name)),
+                open_ro(&format!("/proc/self/ns/{}", t.name())),
                 "open /proc file",
             )?;
             let (a, b) = (

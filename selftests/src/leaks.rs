@@ -11,7 +11,7 @@
 use crate::common::*;
 use crate::ktap::Cases;
 use crate::sys::*;
-use nsfd::NsHandle;
+use nsfd::{NsHandle, Pid, Task};
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
@@ -107,15 +107,16 @@ fn own_user_namespace() -> Result<(), String> {
 /// Takes the namespace `s` made through every route: a handle (nsfd(2)), a bind mount of it,
 /// a reopen of the bind mount, setns(2) of that in a child, and an unmount.
 fn use_namespace(s: &Sitter, ty: NsType, path: &str) -> Result<(), String> {
-    let h = NsHandle::open(s.pid, ty).map_err(|e| format!("nsfd({}, {}): {e}", s.pid, ty.name))?;
+    let task = Task::from(Pid::from_raw(s.pid));
+    let h = NsHandle::open(task, ty).map_err(|e| format!("nsfd({}, {}): {e}", s.pid, ty.name()))?;
     h.bind_mount(path)
-        .map_err(|e| format!("bind {} handle on {path}: {e}", ty.name))?;
+        .map_err(|e| format!("bind {} handle on {path}: {e}", ty.name()))?;
     let again = NsHandle::open_path(path).map_err(|e| format!("open {path}: {e}"))?;
     crate::child::run(move || {
         again
             .setns()
             .map(|()| String::new())
-            .map_err(|e| format!("setns({}): {e}", ty.name))
+            .map_err(|e| format!("setns({}): {e}", ty.name()))
     })?;
     umount(path)
 }
@@ -182,14 +183,14 @@ fn freed_exactly(ty: NsType, flag: libc::c_int, limit_name: &str) -> Result<Stri
 
 pub(crate) fn cases(c: &mut Cases) {
     for (ty, flag, limit) in [
-        (NsType::UTS, libc::CLONE_NEWUTS, "uts"),
-        (NsType::IPC, libc::CLONE_NEWIPC, "ipc"),
-        (NsType::NET, libc::CLONE_NEWNET, "net"),
-        (NsType::MNT, libc::CLONE_NEWNS, "mnt"),
-        (NsType::CGROUP, libc::CLONE_NEWCGROUP, "cgroup"),
-        (NsType::USER, libc::CLONE_NEWUSER, "user"),
-        (NsType::PID_FOR_CHILDREN, libc::CLONE_NEWPID, "pid"),
-        (NsType::TIME_FOR_CHILDREN, libc::CLONE_NEWTIME, "time"),
+        (NsType::Uts, libc::CLONE_NEWUTS, "uts"),
+        (NsType::Ipc, libc::CLONE_NEWIPC, "ipc"),
+        (NsType::Net, libc::CLONE_NEWNET, "net"),
+        (NsType::Mnt, libc::CLONE_NEWNS, "mnt"),
+        (NsType::Cgroup, libc::CLONE_NEWCGROUP, "cgroup"),
+        (NsType::User, libc::CLONE_NEWUSER, "user"),
+        (NsType::PidForChildren, libc::CLONE_NEWPID, "pid"),
+        (NsType::TimeForChildren, libc::CLONE_NEWTIME, "time"),
     ] {
         c.case(
             format!("every_{limit}_namespace_freed_exactly"),

@@ -125,10 +125,10 @@ fn namespaces_of(pid: &str) -> NsMap {
     all_kinds()
         .into_iter()
         .map(|k| {
-            let ns = open_ro(&format!("/proc/{pid}/ns/{}", k.name))
+            let ns = open_ro(&format!("/proc/{pid}/ns/{}", k.name()))
                 .and_then(|f| ns_of(&f))
                 .unwrap_or_else(|e| (0, errno_of(&e) as u64));
-            (k.name, ns)
+            (k.name(), ns)
         })
         .collect()
 }
@@ -458,9 +458,9 @@ impl Lines {
     /// where the kernel lacks it, the /proc file it replaces.
     fn handle(&self, pid: libc::pid_t, kind: NsType) -> io::Result<OwnedFd> {
         if self.has_nsfd {
-            nsfd(pid, kind.nstype())
+            nsfd(pid, kind.nstype().into())
         } else {
-            open_ro(&format!("/proc/{pid}/ns/{}", kind.name))
+            open_ro(&format!("/proc/{pid}/ns/{}", kind.name()))
         }
     }
 
@@ -505,18 +505,18 @@ impl Lines {
                 let r = child::run(|| {
                     prep()?;
                     let fd = match (method, pidfd) {
-                        ("pidfd_ioctl", Ok(p)) => pidfd_get(&FakeFd(p), kind.name),
+                        ("pidfd_ioctl", Ok(p)) => pidfd_get(&FakeFd(p), kind.name()),
                         ("pidfd_ioctl", Err(e)) => return Ok(format!("nofd:{}", errno_word(e))),
-                        ("nsfd", _) if has_nsfd => nsfd(pid, kind.nstype()),
-                        _ => open_ro(&format!("/proc/{pid}/ns/{}", kind.name)),
+                        ("nsfd", _) if has_nsfd => nsfd(pid, kind.nstype().into()),
+                        _ => open_ro(&format!("/proc/{pid}/ns/{}", kind.name())),
                     };
                     Ok(match fd.and_then(|f| ns_of(&f)) {
-                        Ok(ns) => format!("ok {}={}", kind.name, roles.role(kind.name, ns)),
+                        Ok(ns) => format!("ok {}={}", kind.name(), roles.role(kind.name(), ns)),
                         Err(e) => errno_word(errno_of(&e)),
                     })
                 });
                 let out = r.unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")));
-                self.emit(&format!("{prefix}_{}_{cname}_{method}", kind.name), &out);
+                self.emit(&format!("{prefix}_{}_{cname}_{method}", kind.name()), &out);
             }
         }
     }
@@ -525,8 +525,8 @@ impl Lines {
     /// `foreign`): descriptors of every kind, live, then zombie, then reaped.
     fn target(&mut self, ty: NsType, foreign: bool) {
         let owner = if foreign { "foreign" } else { "init" };
-        let flags = ty.flag | if foreign { libc::CLONE_NEWUSER } else { 0 };
-        let base = format!("{}_{owner}", ty.name);
+        let flags = ty.flag() | if foreign { libc::CLONE_NEWUSER } else { 0 };
+        let base = format!("{}_{owner}", ty.name());
         let mut t = match Target::spawn(flags) {
             Ok(t) => t,
             Err(e) => {
@@ -539,7 +539,7 @@ impl Lines {
             target: namespaces_of(&t.member.to_string()),
             init: self.init.clone(),
         };
-        let proc_path = format!("/proc/{}/ns/{}", t.member, ty.name);
+        let proc_path = format!("/proc/{}/ns/{}", t.member, ty.name());
         let bind_path = format!("/tmp/nsfd-oracle-{base}");
         // A set-up that fails is a line of its own that no recording has
         // (the compare fails), and the bind cases say "nofd:EIO".
@@ -559,7 +559,7 @@ impl Lines {
             (
                 "pidfd_ioctl",
                 match &pidfd {
-                    Ok(p) => pidfd_get(p, ty.name),
+                    Ok(p) => pidfd_get(p, ty.name()),
                     Err(e) => Err(io::Error::from_raw_os_error(errno_of(e))),
                 },
             ),
@@ -569,7 +569,7 @@ impl Lines {
         if let Some(fc) = fc {
             fds.push((
                 "proc_for_children",
-                open_ro(&format!("/proc/{}/ns/{}", t.member, fc.name)),
+                open_ro(&format!("/proc/{}/ns/{}", t.member, fc.name())),
             ));
             fds.push(("handle_for_children", self.handle(t.member, fc)));
         }
@@ -588,8 +588,8 @@ impl Lines {
                 &format!("setns_{base}_live_{kind}"),
                 &roles,
                 raw(fd),
-                ty.flag,
-                ty.name == "pid",
+                ty.flag(),
+                ty.name() == "pid",
             );
         }
         // The member gone: the descriptors opened before still name the
@@ -624,7 +624,7 @@ impl Lines {
                 ]
                 .contains(kind)
                 {
-                    let out: Vec<(String, String)> = nstypes(ty.flag)
+                    let out: Vec<(String, String)> = nstypes(ty.flag())
                         .iter()
                         .map(|(nname, nstype)| {
                             (
@@ -653,16 +653,16 @@ impl Lines {
             init: self.init.clone(),
         };
         let fds = [
-            ("proc", open_ro(&format!("/proc/self/ns/{}", ty.name))),
+            ("proc", open_ro(&format!("/proc/self/ns/{}", ty.name()))),
             ("handle", self.handle(me, ty)),
             ("pidfd", pidfd_open(me, 0)),
         ];
         for (kind, fd) in &fds {
             self.setns_cases(
-                &format!("setns_{}_own_live_{kind}", ty.name),
+                &format!("setns_{}_own_live_{kind}", ty.name()),
                 &roles,
                 raw(fd),
-                ty.flag,
+                ty.flag(),
                 true,
             );
         }
@@ -755,14 +755,14 @@ pub(crate) fn run() -> i32 {
     );
     // The parts are independent: two worker processes (make test's VM has
     // two CPUs) share them, the targets first, so that both finish together.
-    let mut parts: Vec<Part> = ALL_TYPES
+    let mut parts: Vec<Part> = NsType::all()
         .iter()
         .flat_map(|&ty| {
-            let foreign = (ty.name != "user").then_some(Part::Target(ty, true));
+            let foreign = (ty.name() != "user").then_some(Part::Target(ty, true));
             std::iter::once(Part::Target(ty, false)).chain(foreign)
         })
         .collect();
-    parts.extend(ALL_TYPES.iter().map(|&ty| Part::Own(ty)));
+    parts.extend(NsType::all().iter().map(|&ty| Part::Own(ty)));
     parts.push(Part::NotNamespaces);
     let mut workers = vec![];
     for w in 0..WORKERS {

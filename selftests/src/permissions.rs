@@ -25,15 +25,18 @@ pub(crate) fn permissions(c: &mut Cases) {
                         if !configured(&t) {
                             continue;
                         }
-                        let a = describe(&nsfd(pid, t.nstype()));
+                        let a = describe(&nsfd(pid, t.nstype().into()));
                         let p = if pid == 0 {
                             "self".to_string()
                         } else {
                             pid.to_string()
                         };
-                        let b = describe(&open_ro(&format!("/proc/{p}/ns/{}", t.name)));
+                        let b = describe(&open_ro(&format!("/proc/{p}/ns/{}", t.name())));
                         if a != b {
-                            diffs.push_str(&format!("pid {pid} {}: nsfd {a}, /proc {b}\n", t.name));
+                            diffs.push_str(&format!(
+                                "pid {pid} {}: nsfd {a}, /proc {b}\n",
+                                t.name()
+                            ));
                         }
                     }
                 }

@@ -6,7 +6,7 @@ use crate::common::*;
 use crate::ktap::Cases;
 use crate::mounts::unshare_mounts;
 use crate::sys::*;
-use nsfd::{NsHandle, NsType};
+use nsfd::{NsHandle, NsType, Task};
 use std::io;
 
 /// What `/proc` is in the mount namespace of a case.
@@ -80,8 +80,8 @@ fn check_pinned(h: &NsHandle, path: &str) -> Result<(), String> {
         (Ok(w), Ok(g)) if w == g && p.ns_type() == h.ns_type() => Ok(()),
         _ => Err(format!(
             "{path}: {:?} id {got:?}, want {:?} id {want:?}",
-            p.ns_type().name,
-            h.ns_type().name
+            p.ns_type().name(),
+            h.ns_type().name()
         )),
     }
 }
@@ -100,7 +100,7 @@ fn pin_case(p: Proc, proc_route: Option<i32>) -> Result<String, String> {
             io::Error::last_os_error()
         ));
     }
-    let h = NsHandle::open(0, NsType::UTS).map_err(|e| format!("nsfd: {e}"))?;
+    let h = NsHandle::open(Task::Current, NsType::Uts).map_err(|e| format!("nsfd: {e}"))?;
     let (a, b, c) = ("/tmp/nsfd-pin-a", "/tmp/nsfd-pin-b", "/tmp/nsfd-pin-c");
     for path in [a, b, c] {
         touch(path)?;

@@ -4,9 +4,67 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-pub(crate) use nsfd::{nsfd, NsType, ALL_TYPES, FOR_CHILDREN_TYPES, NSFD_FOR_CHILDREN};
+pub(crate) use nsfd::NsType;
+
+/// libnsfd's `NSFD_FOR_CHILDREN`, as the type of nsfd(2)'s `nstype`.
+pub(crate) const NSFD_FOR_CHILDREN: libc::c_ulong = nsfd::NSFD_FOR_CHILDREN as libc::c_ulong;
+
+/// An [`NsType`]'s flag as the raw calls take it.
+pub(crate) trait Flag {
+    /// The `CLONE_NEW*` flag as an int: setns(2)'s `nstype`, NS_GET_NSTYPE's result.
+    fn flag(self) -> libc::c_int;
+}
+
+impl Flag for NsType {
+    fn flag(self) -> libc::c_int {
+        // The CLONE_NEW* flags all fit in a positive int.
+        self.clone_flag() as libc::c_int
+    }
+}
+
+/// `nsfd(pid, nstype)` with any values (libnsfd's typed `NsHandle::open`
+/// takes no 0, negative pid or invalid type): 0 is the caller.
+pub(crate) fn nsfd(pid: libc::pid_t, nstype: libc::c_ulong) -> io::Result<OwnedFd> {
+    // SAFETY: nsfd takes two integer arguments and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(nsfd::SYS_NSFD as libc::c_long, pid as libc::c_long, nstype) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let fd = fd as RawFd;
+    // As libnsfd: a kernel whose number is another system call's (the series
+    // is not in mainline) may return a descriptor of its own, not ours to close.
+    // SAFETY: zeroed statfs is a valid out-buffer.
+    let mut sfs: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` was just returned as a descriptor of this process; `sfs` is a valid buffer.
+    if unsafe { libc::fstatfs(fd, &mut sfs) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // NSFS_MAGIC; magic numbers are 32 bits, `f_type` a word of any width.
+    if sfs.f_type as u32 != 0x6e73_6673 {
+        return Err(io::Error::from_raw_os_error(libc::ENOSYS));
+    }
+    // SAFETY: nsfd(2) returned a new descriptor, of nsfs, that nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A uniformly random own type (user, mnt, ..., time).
+#[allow(dead_code)] // nsfd_stress uses it
+pub(crate) fn any_type(r: &mut fastrand::Rng) -> NsType {
+    let all = NsType::all();
+    all[r.usize(..all.len())]
+}
+
+/// A uniformly random for-children type (pid_for_children, time_for_children).
+#[allow(dead_code)] // nsfd_stress uses it
+pub(crate) fn any_for_children_type(r: &mut fastrand::Rng) -> NsType {
+    let fc: Vec<NsType> = NsType::all()
+        .iter()
+        .filter_map(|t| t.for_children())
+        .collect();
+    fc[r.usize(..fc.len())]
+}
 
 /// `setns(fd, nstype)` on any descriptor number (closed, out of range).
 pub(crate) fn setns(fd: &impl AsRawFd, nstype: libc::c_int) -> io::Result<()> {
@@ -284,7 +342,7 @@ mod tests {
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn libnsfd_abi_matches_the_headers() {
-        assert_eq!(nsfd::SYS_NSFD, uapi::NR_NSFD_64);
-        assert_eq!(nsfd::NSFD_FOR_CHILDREN, uapi::NSFD_FOR_CHILDREN);
+        assert_eq!(libc::c_long::from(nsfd::SYS_NSFD), uapi::NR_NSFD_64);
+        assert_eq!(super::NSFD_FOR_CHILDREN, uapi::NSFD_FOR_CHILDREN);
     }
 }

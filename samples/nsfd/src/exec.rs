@@ -1,7 +1,7 @@
 //! `nsfd exec` and `nsfd fd`: enter namespaces and run a command, as nsenter.
 
 use crate::error::{exec_failure, fail, Failure};
-use nsfd::{NsHandle, NsType};
+use nsfd::{NsHandle, NsType, Task};
 use rustix::process::{Gid, Uid};
 use std::ffi::OsString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -11,14 +11,14 @@ use std::process::Command;
 /// nsenter's order: the user namespace first (it gives the capabilities for
 /// the rest), the mount namespace late (it changes root and cwd).
 const JOIN_ORDER: [NsType; 8] = [
-    NsType::USER,
-    NsType::CGROUP,
-    NsType::IPC,
-    NsType::UTS,
-    NsType::NET,
-    NsType::PID,
-    NsType::MNT,
-    NsType::TIME,
+    NsType::User,
+    NsType::Cgroup,
+    NsType::Ipc,
+    NsType::Uts,
+    NsType::Net,
+    NsType::Pid,
+    NsType::Mnt,
+    NsType::Time,
 ];
 
 /// The credentials to take after joining.
@@ -30,7 +30,9 @@ pub struct Creds {
 
 /// The inode of the caller's own namespace of a type.
 pub fn own_inode(ty: NsType) -> Option<u64> {
-    NsHandle::open(0, ty.own()).and_then(|h| h.inode()).ok()
+    NsHandle::open(Task::Current, ty.own())
+        .and_then(|h| h.inode())
+        .ok()
 }
 
 /// Joins `handles` as nsenter joins them: in its order, in two passes.
@@ -41,8 +43,8 @@ pub fn own_inode(ty: NsType) -> Option<u64> {
 /// namespace the caller is in already is skipped (setns() refuses it).
 /// Returns whether a pid namespace was joined (it applies to children only).
 pub fn join(mut handles: Vec<NsHandle>, creds: &Creds) -> Result<bool, Failure> {
-    handles.sort_by_key(|h| JOIN_ORDER.iter().position(|t| t.flag == h.ns_type().flag));
-    let is_user = |h: &NsHandle| h.ns_type().flag == libc::CLONE_NEWUSER;
+    handles.sort_by_key(|h| JOIN_ORDER.iter().position(|t| t.own() == h.ns_type().own()));
+    let is_user = |h: &NsHandle| h.ns_type() == NsType::User;
     handles.retain(|h| !(is_user(h) && h.inode().ok() == own_inode(h.ns_type())));
     let joins_user = handles.iter().any(is_user);
     // Supplementary groups go before the join too (as nsenter), while the
@@ -59,14 +61,12 @@ pub fn join(mut handles: Vec<NsHandle>, creds: &Creds) -> Result<bool, Failure> 
     for h in handles.iter().filter(|h| is_user(h)).chain(later) {
         h.setns().map_err(|e| {
             fail(
-                format!("reassociate to the {} namespace failed", h.ns_type().name),
+                format!("reassociate to the {} namespace failed", h.ns_type().name()),
                 e,
             )
         })?;
     }
-    let joined_pid = handles
-        .iter()
-        .any(|h| h.ns_type().flag == libc::CLONE_NEWPID);
+    let joined_pid = handles.iter().any(|h| h.ns_type() == NsType::Pid);
     drop(handles);
     set_creds(creds, joins_user, dropped_before)?;
     Ok(joined_pid)

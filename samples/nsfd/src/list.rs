@@ -3,7 +3,7 @@
 use crate::error::{fail, strerror, write_out, Failure};
 use crate::mounts::{nsfs_mounts, NsfsMount};
 use crate::names::RunDir;
-use nsfd::NsHandle;
+use nsfd::{NsHandle, NsType};
 use serde_json::{json, Map, Value};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -207,7 +207,7 @@ pub fn show(h: &NsHandle, json: bool) -> Result<(), Failure> {
         }
     };
     let fields = [
-        ("type", Value::from(h.ns_type().name)),
+        ("type", Value::from(h.ns_type().name())),
         ("ns", field("the inode number", h.inode())),
         ("id", field("the id (NS_GET_ID)", h.id())),
         (
@@ -220,12 +220,12 @@ pub fn show(h: &NsHandle, json: bool) -> Result<(), Failure> {
         (
             "owner_uid",
             field(
-                if h.ns_type().flag == libc::CLONE_NEWUSER {
+                if h.ns_type() == NsType::User {
                     "the owner uid (NS_GET_OWNER_UID)"
                 } else {
                     "the owner uid (NS_GET_USERNS, then NS_GET_OWNER_UID)"
                 },
-                h.owner_uid().map(u64::from),
+                h.owner_uid().map(|u| u64::from(u.as_raw())),
             ),
         ),
     ];

@@ -12,17 +12,17 @@ use cli::{Cli, Cmd, Parsed, UsageError};
 use error::{fail, write_out, Failure};
 use exec::{own_inode, Creds};
 use names::{check_name, is_path, no_such_name, open_operand, open_typed, Pins, RunDir};
-use nsfd::{NsHandle, NsType, ALL_TYPES};
+use nsfd::{NsHandle, NsType, Pid, Task};
 use std::path::Path;
 use std::process::exit;
 
 /// A handle to namespace `ty` of `pid` (0: nsfd itself).
 fn open_task(pid: libc::pid_t, ty: NsType) -> Result<NsHandle, Failure> {
-    NsHandle::open(pid, ty).map_err(|e| {
+    NsHandle::open(Task::from(Pid::from_raw(pid)), ty).map_err(|e| {
         fail(
             format!(
                 "cannot get a handle to the {} namespace of pid {pid}",
-                ty.name
+                ty.name()
             ),
             e,
         )
@@ -46,8 +46,8 @@ fn handles_of_options(run: &RunDir, cli: &Cli) -> Result<Vec<NsHandle>, Failure>
         });
     }
     if cli.all {
-        for t in ALL_TYPES {
-            if cli.types.iter().any(|a| a.ty.flag == t.flag) {
+        for &t in NsType::all() {
+            if cli.types.iter().any(|a| a.ty.own() == t) {
                 continue;
             }
             let h = open_task(target, t)?;
@@ -164,7 +164,7 @@ fn refuse_two_of_a_type(handles: &[NsHandle]) -> Result<(), Failure> {
         for b in &handles[i + 1..] {
             // By inode: nsfs gives every namespace its own; unknown is different.
             let same = matches!((a.inode(), b.inode()), (Ok(x), Ok(y)) if x == y);
-            if a.ns_type().flag == b.ns_type().flag && !same {
+            if a.ns_type() == b.ns_type() && !same {
                 return Err(Failure::new(format!(
                     "two different {} namespaces to enter: name one of each type",
                     a.ns_type().link_name()
@@ -187,7 +187,7 @@ fn show(cli: &Cli) -> Result<(), Failure> {
                 [] => return Err(no_such_name(arg)),
                 [(_, p)] => names::open_path(p)?,
                 several => {
-                    let t: Vec<&str> = several.iter().map(|(t, _)| t.name).collect();
+                    let t: Vec<&str> = several.iter().map(|(t, _)| t.name()).collect();
                     return Err(Failure::new(format!(
                         "{} names {} namespaces ({}): choose one with its type option",
                         arg.to_string_lossy(),

@@ -7,7 +7,7 @@
 //! `$NSFD_RUNDIR` overrides both.
 
 use crate::error::{fail, Failure};
-use nsfd::{NsHandle, NsType, ALL_TYPES};
+use nsfd::{NsHandle, NsType};
 use rustix::fs::{Access, AtFlags, FlockOperation, Mode, OFlags, CWD};
 use rustix::io::Errno;
 use rustix::mount::{MountPropagationFlags, UnmountFlags};
@@ -60,7 +60,7 @@ impl RunDir {
     pub fn type_of_dir(&self, dir: &Path) -> Option<NsType> {
         let roots = std::iter::once(&self.root).chain(self.lookup_also.as_ref());
         roots
-            .flat_map(|r| ALL_TYPES.into_iter().map(move |t| (type_dir_in(r, t), t)))
+            .flat_map(|r| NsType::all().iter().map(move |&t| (type_dir_in(r, t), t)))
             .find_map(|(d, t)| (d == dir).then_some(t))
     }
 
@@ -73,9 +73,10 @@ impl RunDir {
     /// the caller's tree, or if none is there, in `/run`'s.
     pub fn existing(&self, name: &OsStr, types: &[NsType]) -> Vec<(NsType, PathBuf)> {
         let in_tree = |root: &Path| -> Vec<(NsType, PathBuf)> {
-            ALL_TYPES
-                .into_iter()
-                .filter(|t| types.is_empty() || types.iter().any(|u| u.flag == t.flag))
+            NsType::all()
+                .iter()
+                .copied()
+                .filter(|t| types.is_empty() || types.iter().any(|u| u.own() == t.own()))
                 .map(|t| (t, type_dir_in(root, t).join(name)))
                 .filter(|(_, p)| p.symlink_metadata().is_ok())
                 .collect()
@@ -151,14 +152,14 @@ fn make_mount_point(dir: &Path, propagation: MountPropagationFlags) -> Result<()
 pub fn prepare_type_dir(run: &RunDir, ty: NsType) -> Result<PathBuf, Failure> {
     let dir = run.type_dir(ty);
     mkdir_p(&dir)?;
-    let propagation = if ty.flag == libc::CLONE_NEWNS {
+    let propagation = if ty.own() == NsType::Mnt {
         MountPropagationFlags::PRIVATE
     } else {
         MountPropagationFlags::SHARED
     };
     // `ip netns add` takes an flock on the netns directory itself around
     // the same self-bind: take that one too, or the two stack mounts.
-    let _ip_lock = if ty.flag == libc::CLONE_NEWNET {
+    let _ip_lock = if ty.own() == NsType::Net {
         let fd = rustix::fs::open(
             &dir,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -308,11 +309,11 @@ pub fn open_typed(run: &RunDir, ty: NsType, file: &OsStr) -> Result<NsHandle, Fa
         }
     };
     let h = open_path(&path)?;
-    if h.ns_type().flag != ty.flag {
+    if h.ns_type().own() != ty.own() {
         return Err(Failure::new(format!(
             "{}: a {} namespace, not {}",
             path.display(),
-            h.ns_type().name,
+            h.ns_type().name(),
             ty.link_name()
         )));
     }

@@ -5,7 +5,7 @@
 
 use crate::account::file_handle;
 use crate::stats::{res, Budget, Stats};
-use crate::sys::{nsfd, NsType, ALL_TYPES, FOR_CHILDREN_TYPES, NSFD_FOR_CHILDREN};
+use crate::sys::{any_for_children_type, any_type, nsfd, Flag, NsType, NSFD_FOR_CHILDREN};
 use crate::Opts;
 use std::ffi::CString;
 use std::io::{Read, Write};
@@ -32,16 +32,16 @@ fn valid_nstype(nstype: u64) -> bool {
 }
 
 fn random_nstype(r: &mut fastrand::Rng) -> u64 {
-    let t = ALL_TYPES[r.usize(..8)].flag as u64;
+    let t = any_type(r).clone_flag() as u64;
     match r.u8(..8) {
         0 => 0,
         1 => 1 << r.u32(..64),
         2 => t,
         3 => t | NSFD_FOR_CHILDREN,
-        4 => t | ALL_TYPES[r.usize(..8)].flag as u64,
+        4 => t | any_type(r).clone_flag() as u64,
         5 => t | 1 << r.u32(32..64),
         6 => r.u64(..),
-        _ => FOR_CHILDREN_TYPES[r.usize(..2)].nstype(),
+        _ => any_for_children_type(r).nstype().into(),
     }
 }
 
@@ -82,7 +82,7 @@ const USER_NS_INIT_INO: u64 = 0xEFFF_FFFD;
 
 /// The inode of one of the caller's namespaces (0 if it cannot be opened).
 fn own_ino(t: NsType) -> u64 {
-    nsfd(0, t.nstype())
+    nsfd(0, t.nstype().into())
         .ok()
         .and_then(|h| crate::sys::fstat(&h).ok())
         .map_or(0, |s| s.st_ino)
@@ -102,7 +102,7 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
     let me = unsafe { libc::getpid() };
     let alive_pid = alive.pid;
     // In the initial pid namespace pid 2 is kthreadd, which never exits.
-    let kthreadd = own_ino(NsType::PID) == PID_NS_INIT_INO;
+    let kthreadd = own_ino(NsType::Pid) == PID_NS_INIT_INO;
     let mut n = 0u64;
     while b.take() {
         n += 1;
@@ -119,7 +119,13 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
         };
         let nstype = random_nstype(&mut r);
         // SAFETY: nsfd takes two integers; a descriptor it returns is closed below.
-        let fd = res(unsafe { libc::syscall(nsfd::SYS_NSFD, pid as libc::c_long, nstype) });
+        let fd = res(unsafe {
+            libc::syscall(
+                libc::c_long::from(nsfd::SYS_NSFD),
+                pid as libc::c_long,
+                nstype,
+            )
+        });
         let what = || format!("seed {} call {n}: nsfd({pid}, {nstype:#x})", o.seed);
         // The caller is root: never EACCES. Its own pid namespace (the
         // pid's) and user namespace (its credentials) outlive a task's exit.
@@ -219,7 +225,8 @@ fn owned(
                 Kind::Ns(..) => match (
                     crate::sys::ns_ioctl(&fd, crate::sys::ioctl::NS_GET_NSTYPE, 0)
                         .ok()
-                        .and_then(NsType::by_flag),
+                        .and_then(|f| u32::try_from(f).ok())
+                        .and_then(NsType::by_clone_flag),
                     ident(&fd),
                 ) {
                     (Some(t), Some(id)) => Kind::Ns(t, id),
@@ -275,7 +282,7 @@ fn reaped_pidfd() -> std::io::Result<OwnedFd> {
 /// The pool: handles of every type (ours and a child's new ones), /proc nsfs
 /// files, pidfds of processes and of a thread, of a reaped process, other
 /// files, O_PATH descriptors, and numbers that are not open. Also the
-/// child's namespaces (those a pidfd of it joins), in `ALL_TYPES` order (libnsfd keeps it in the order setns() installs a pidfd's).
+/// child's namespaces (those a pidfd of it joins), in `NsType::all()` order (libnsfd keeps it in the order setns() installs a pidfd's).
 fn setns_pool(
     st: &mut Stats,
     child: libc::pid_t,
@@ -284,24 +291,24 @@ fn setns_pool(
 ) -> (Vec<PoolFd>, Vec<Option<Ident>>) {
     let mut pool = vec![];
     // A namespace file; owned() fills in its type and namespace.
-    let ns = Kind::Ns(NsType::USER, Ident { ino: 0, owner: 0 });
-    for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
-        let what = format!("own {} handle", t.name);
-        owned(st, what, nsfd(0, t.nstype()), ns, &mut pool);
-        let what = format!("child's {} handle", t.name);
-        owned(st, what, nsfd(child, t.nstype()), ns, &mut pool);
+    let ns = Kind::Ns(NsType::User, Ident { ino: 0, owner: 0 });
+    for t in NsType::all_with_children() {
+        let what = format!("own {} handle", t.name());
+        owned(st, what, nsfd(0, t.nstype().into()), ns, &mut pool);
+        let what = format!("child's {} handle", t.name());
+        owned(st, what, nsfd(child, t.nstype().into()), ns, &mut pool);
         owned(
             st,
-            format!("/proc/child/ns/{}", t.name),
-            open_flags(&format!("/proc/{child}/ns/{}", t.name), libc::O_RDONLY),
+            format!("/proc/child/ns/{}", t.name()),
+            open_flags(&format!("/proc/{child}/ns/{}", t.name()), libc::O_RDONLY),
             ns,
             &mut pool,
         );
     }
     // A task's own pid and time namespaces, not those for its children.
-    let of_child = ALL_TYPES
+    let of_child = NsType::all()
         .iter()
-        .map(|t| nsfd(child, t.nstype()).ok().and_then(|h| ident(&h)))
+        .map(|t| nsfd(child, t.nstype().into()).ok().and_then(|h| ident(&h)))
         .collect();
     let pidfd = pidfd_open(child, 0);
     owned(st, "pidfd of the child", pidfd, Kind::ChildPidfd, &mut pool);
@@ -365,11 +372,11 @@ fn setns_pool(
 }
 
 fn random_setns_flags(r: &mut fastrand::Rng) -> libc::c_int {
-    let t = ALL_TYPES[r.usize(..8)].flag;
+    let t = any_type(r).flag();
     match r.u8(..7) {
         0 => 0,
         1 => t,
-        2 => t | ALL_TYPES[r.usize(..8)].flag,
+        2 => t | any_type(r).flag(),
         3 => CLONE_NEW_ALL as libc::c_int,
         4 => 1 << r.u32(..32),
         5 => -1,
@@ -382,7 +389,7 @@ fn random_setns_flags(r: &mut fastrand::Rng) -> libc::c_int {
 struct Caller {
     /// The user namespace it is in.
     user: u64,
-    /// Its namespaces, in `ALL_TYPES` order (pid: its own, which setns() never
+    /// Its namespaces, in `NsType::all()` order (pid: its own, which setns() never
     /// changes; user: unused, see `user`).
     ns: Vec<Option<Ident>>,
     /// Each user namespace of the pool and its parent.
@@ -409,7 +416,7 @@ impl Caller {
     /// holds), and the caller is single-threaded with its own fs_struct (the
     /// thread and CLONE_FS rules of user, mount and time namespaces hold).
     fn install(&self, t: NsType, id: Ident) -> Result<(), i32> {
-        if t.flag == libc::CLONE_NEWUSER {
+        if t.flag() == libc::CLONE_NEWUSER {
             if id.ino == self.user {
                 return Err(libc::EINVAL); // its own user namespace
             }
@@ -436,8 +443,8 @@ impl Caller {
                 return Err(libc::EINVAL);
             }
             let mut joined = vec![];
-            for (t, id) in ALL_TYPES.iter().zip(ns) {
-                if flags & t.flag != 0 {
+            for (t, id) in NsType::all().iter().zip(ns) {
+                if flags & t.flag() != 0 {
                     let id = id.ok_or(libc::ESRCH)?;
                     self.install(*t, id)?;
                     joined.push((*t, id));
@@ -449,7 +456,7 @@ impl Caller {
             Kind::Bad => Err(libc::EBADF),
             Kind::Other => Err(libc::EINVAL),
             Kind::Ns(t, id) => {
-                if flags != 0 && flags != t.flag {
+                if flags != 0 && flags != t.flag() {
                     return Err(libc::EINVAL); // another type asked for
                 }
                 self.install(t, id).map(|()| vec![(t, id)])
@@ -496,22 +503,21 @@ fn setns_batch(
         let mut st = Stats::default();
         let mut r =
             fastrand::Rng::with_seed(o.seed ^ (batch + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let own: Vec<(NsType, OwnedFd)> = ALL_TYPES
+        let own: Vec<(NsType, OwnedFd)> = NsType::all_with_children()
             .iter()
-            .chain(FOR_CHILDREN_TYPES.iter())
-            .filter_map(|t| nsfd(0, t.nstype()).ok().map(|h| (*t, h)))
+            .filter_map(|t| nsfd(0, t.nstype().into()).ok().map(|h| (*t, h)))
             .collect();
         let (pool, of_child) = setns_pool(&mut st, child, thread, reaped);
         let mut me = Caller {
-            user: own_ino(NsType::USER),
-            ns: ALL_TYPES
+            user: own_ino(NsType::User),
+            ns: NsType::all()
                 .iter()
-                .map(|t| nsfd(0, t.nstype()).ok().and_then(|h| ident(&h)))
+                .map(|t| nsfd(0, t.nstype().into()).ok().and_then(|h| ident(&h)))
                 .collect(),
             parents: pool
                 .iter()
                 .filter_map(|f| match f.kind {
-                    Kind::Ns(t, id) if t.flag == libc::CLONE_NEWUSER => Some((id.ino, id.owner)),
+                    Kind::Ns(t, id) if t.flag() == libc::CLONE_NEWUSER => Some((id.ino, id.owner)),
                     _ => None,
                 })
                 .collect(),
@@ -546,7 +552,7 @@ fn setns_batch(
                 }
                 continue;
             };
-            let user = joined.iter().find(|(t, _)| t.flag == libc::CLONE_NEWUSER);
+            let user = joined.iter().find(|(t, _)| t.flag() == libc::CLONE_NEWUSER);
             if let Some((_, u)) = user {
                 // No way back from another user namespace: the batch goes on
                 // from there (the same seed gives the same path).
@@ -556,9 +562,9 @@ fn setns_batch(
                 // Back to our namespaces, as a process in its own user
                 // namespace always can.
                 for (t, h) in &own {
-                    if joined.iter().any(|(j, _)| j.flag == t.flag) {
+                    if joined.iter().any(|(j, _)| j.flag() == t.flag()) {
                         if let Err(e) = crate::sys::setns(h, 0) {
-                            st.violate(format!("{}: back to own {}: {e}", what(), t.name));
+                            st.violate(format!("{}: back to own {}: {e}", what(), t.name()));
                         }
                     }
                 }
@@ -566,14 +572,14 @@ fn setns_batch(
                 // Now in those namespaces; its pid namespace stays (setns
                 // changes only that of its children).
                 for (t, id) in joined {
-                    if let Some(i) = ALL_TYPES.iter().position(|p| p.flag == t.flag) {
-                        if t.flag != libc::CLONE_NEWPID {
+                    if let Some(i) = NsType::all().iter().position(|p| p.flag() == t.flag()) {
+                        if t.flag() != libc::CLONE_NEWPID {
                             me.ns[i] = Some(id);
                         }
                     }
                 }
             }
-            if own_ino(NsType::USER) != me.user {
+            if own_ino(NsType::User) != me.user {
                 st.violate(format!("{}: not in the user namespace it joined", what()));
             }
         }
@@ -812,20 +818,24 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
     };
     // The child's namespaces that are not its new ones are ours.
     let new_ones = [
-        NsType::USER,
-        NsType::PID_FOR_CHILDREN,
-        NsType::MNT,
-        NsType::UTS,
+        NsType::User,
+        NsType::PidForChildren,
+        NsType::Mnt,
+        NsType::Uts,
     ];
     let mut handles = vec![];
-    for t in ALL_TYPES.iter().chain(FOR_CHILDREN_TYPES.iter()) {
+    for t in NsType::all_with_children() {
         for pid in [0, sitter.pid] {
-            let what = format!("{} of {}", t.name, if pid == 0 { "self" } else { "child" });
-            match nsfd(pid, t.nstype()) {
+            let what = format!(
+                "{} of {}",
+                t.name(),
+                if pid == 0 { "self" } else { "child" }
+            );
+            match nsfd(pid, t.nstype().into()) {
                 Ok(fd) => handles.push(IoctlHandle {
                     what,
                     fd,
-                    ty: t.flag,
+                    ty: t.flag(),
                     own: pid == 0 || !new_ones.contains(t),
                 }),
                 Err(e) => st.violate(format!("nsfd({what}): {e}")),
@@ -836,7 +846,7 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
         return st;
     }
     let sees_all =
-        own_ino(NsType::PID) == PID_NS_INIT_INO && own_ino(NsType::USER) == USER_NS_INIT_INO;
+        own_ino(NsType::Pid) == PID_NS_INIT_INO && own_ino(NsType::User) == USER_NS_INIT_INO;
     let mut ptrs = Pointers::new();
     // Nothing else opens files during the loop: an open descriptor not in
     // this set is one an ioctl returned (NS_GET_USERNS, NS_MNT_GET_NEXT...).

@@ -3,7 +3,7 @@
 
 use crate::account::file_handle;
 use crate::stats::{res, Budget, Stats};
-use crate::sys::{nsfd, setns, NsType, ALL_TYPES, FOR_CHILDREN_TYPES};
+use crate::sys::{any_for_children_type, any_type, nsfd, setns, Flag, NsType};
 use crate::Opts;
 use std::ffi::CString;
 use std::io;
@@ -32,7 +32,7 @@ const MOUNT_RACE_ERRORS: &[i32] = &[libc::ENOENT];
 
 /// The namespace types a thread can join and leave again (uts, ipc, net,
 /// cgroup: per thread, no single-thread rule).
-const THREAD_TYPES: [NsType; 4] = [NsType::UTS, NsType::IPC, NsType::NET, NsType::CGROUP];
+const THREAD_TYPES: [NsType; 4] = [NsType::Uts, NsType::Ipc, NsType::Net, NsType::Cgroup];
 
 /// A cheap seeded generator per thread.
 fn rng(o: &Opts, salt: u64) -> fastrand::Rng {
@@ -308,13 +308,13 @@ pub fn nsfd_on_churning_tasks(o: &Opts, b: &mut Budget) -> Stats {
         while b.take() {
             let pid = ring[r.usize(..RING)].load(Ordering::Relaxed);
             let ty = if r.u8(..8) == 0 {
-                FOR_CHILDREN_TYPES[r.usize(..2)]
+                any_for_children_type(&mut r)
             } else {
-                ALL_TYPES[r.usize(..8)]
+                any_type(&mut r)
             };
-            let h = nsfd(pid, ty.nstype());
+            let h = nsfd(pid, ty.nstype().into());
             st.record("nsfd(churning pid)", &h, NSFD_GONE, || {
-                format!("nsfd({pid}, {})", ty.name)
+                format!("nsfd({pid}, {})", ty.name())
             });
         }
         st
@@ -464,7 +464,7 @@ pub fn handle_lifecycle(o: &Opts, b: &mut Budget) -> Stats {
         let Some(sitter) = sitter_or_violate(&mut st, libc::CLONE_NEWUTS) else {
             break;
         };
-        let h = nsfd(sitter.pid, NsType::UTS.nstype());
+        let h = nsfd(sitter.pid, NsType::Uts.nstype().into());
         // The child waits for us: it and its namespaces are there.
         st.record("nsfd(child)", &h, &[], || "nsfd(child, uts)".into());
         sitter.exit();
@@ -564,13 +564,15 @@ pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
         };
         let pid = sitter.pid;
         let handles: Vec<(NsType, io::Result<OwnedFd>)> =
-            [NsType::UTS, NsType::IPC, NsType::CGROUP]
+            [NsType::Uts, NsType::Ipc, NsType::Cgroup]
                 .iter()
-                .map(|t| (*t, nsfd(pid, t.nstype())))
+                .map(|t| (*t, nsfd(pid, t.nstype().into())))
                 .collect();
         // The child waits for us: its namespaces and its pid are there.
         for (t, h) in &handles {
-            st.record("nsfd(child)", h, &[], || format!("nsfd(child, {})", t.name));
+            st.record("nsfd(child)", h, &[], || {
+                format!("nsfd(child, {})", t.name())
+            });
             if let Ok(h) = h {
                 note_created(&mut st, h);
             }
@@ -585,8 +587,10 @@ pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
         });
         st.merge(race_with_exit(o, sitter, |i| {
             let mut st = Stats::default();
-            let own: Vec<io::Result<OwnedFd>> =
-                THREAD_TYPES.iter().map(|t| nsfd(0, t.nstype())).collect();
+            let own: Vec<io::Result<OwnedFd>> = THREAD_TYPES
+                .iter()
+                .map(|t| nsfd(0, t.nstype().into()))
+                .collect();
             let mut r = rng(o, 3000 + i as u64);
             for _ in 0..200 {
                 if !b.take() {
@@ -599,9 +603,9 @@ pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
                         // The handle pins the namespace, its type is the one
                         // asked for, and uts, ipc and cgroup only check
                         // CAP_SYS_ADMIN (any thread may join): it always succeeds.
-                        let j = setns(h, t.flag);
+                        let j = setns(h, t.flag());
                         st.record("setns(handle)", &j, &[], || {
-                            format!("setns(handle, {})", t.name)
+                            format!("setns(handle, {})", t.name())
                         });
                         ("handle", j.is_ok())
                     }
@@ -630,7 +634,7 @@ pub fn setns_while_target_exits(o: &Opts, b: &mut Budget) -> Stats {
                             if let Err(e) = setns(h, 0) {
                                 st.violate(format!(
                                     "back to own {} namespace after setns({what}): {e}",
-                                    t.name
+                                    t.name()
                                 ));
                             }
                         }
@@ -656,8 +660,8 @@ pub fn ioctls_while_namespace_dies(o: &Opts, b: &mut Budget) -> Stats {
         else {
             break;
         };
-        let pidns = nsfd(sitter.pid, NsType::PID_FOR_CHILDREN.nstype());
-        let userns = nsfd(sitter.pid, NsType::USER.nstype());
+        let pidns = nsfd(sitter.pid, NsType::PidForChildren.nstype().into());
+        let userns = nsfd(sitter.pid, NsType::User.nstype().into());
         // The child waits for us: its namespaces are there.
         st.record("nsfd(child)", &pidns, &[], || {
             "nsfd(child, pid_for_children)".into()
@@ -741,7 +745,7 @@ pub fn mntns_pin_while_torn_down(o: &Opts, b: &mut Budget) -> Stats {
             break;
         };
         let pid = sitter.pid;
-        let h = nsfd(pid, NsType::MNT.nstype());
+        let h = nsfd(pid, NsType::Mnt.nstype().into());
         // The child waits for us: its mount namespace is there.
         st.record("nsfd(child, mnt)", &h, &[], || "nsfd(child, mnt)".into());
         let Ok(h) = h else { continue };
@@ -772,7 +776,7 @@ pub fn mntns_pin_while_torn_down(o: &Opts, b: &mut Budget) -> Stats {
                     2 => {
                         // Success while the child (or a task that reuses its
                         // pid) has its namespaces.
-                        let x = nsfd(pid, NsType::MNT.nstype());
+                        let x = nsfd(pid, NsType::Mnt.nstype().into());
                         st.record("nsfd(exiting child, mnt)", &x, NSFD_GONE, || {
                             "nsfd(exiting, mnt)".into()
                         });

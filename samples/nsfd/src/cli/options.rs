@@ -233,7 +233,7 @@ pub const OPTIONS: &[OptSpec] = &[
         ",
     ),
     o(
-        OptId::Type(NsType::MNT),
+        OptId::Type(NsType::Mnt),
         Some('m'),
         "mount",
         FILE,
@@ -242,7 +242,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "The mount namespace.",
     ),
     o(
-        OptId::Type(NsType::UTS),
+        OptId::Type(NsType::Uts),
         Some('u'),
         "uts",
         FILE,
@@ -251,7 +251,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "The UTS namespace (host and domain name).",
     ),
     o(
-        OptId::Type(NsType::IPC),
+        OptId::Type(NsType::Ipc),
         Some('i'),
         "ipc",
         FILE,
@@ -260,7 +260,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "The System V IPC and POSIX message queue namespace.",
     ),
     o(
-        OptId::Type(NsType::NET),
+        OptId::Type(NsType::Net),
         Some('n'),
         "net",
         FILE,
@@ -269,7 +269,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "The network namespace.",
     ),
     o(
-        OptId::Type(NsType::PID),
+        OptId::Type(NsType::Pid),
         Some('p'),
         "pid",
         FILE,
@@ -278,7 +278,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "The PID namespace.",
     ),
     o(
-        OptId::Type(NsType::USER),
+        OptId::Type(NsType::User),
         Some('U'),
         "user",
         FILE,
@@ -287,7 +287,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "The user namespace.",
     ),
     o(
-        OptId::Type(NsType::CGROUP),
+        OptId::Type(NsType::Cgroup),
         Some('C'),
         "cgroup",
         FILE,
@@ -296,7 +296,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "The cgroup namespace.",
     ),
     o(
-        OptId::Type(NsType::TIME),
+        OptId::Type(NsType::Time),
         Some('T'),
         "time",
         FILE,

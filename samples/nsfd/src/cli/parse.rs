@@ -300,15 +300,15 @@ mod tests {
             c.types,
             vec![
                 TypeArg {
-                    ty: NsType::NET,
+                    ty: NsType::Net,
                     file: None
                 },
                 TypeArg {
-                    ty: NsType::UTS,
+                    ty: NsType::Uts,
                     file: Some("/proc/1/ns/uts".into())
                 },
                 TypeArg {
-                    ty: NsType::IPC,
+                    ty: NsType::Ipc,
                     file: Some("/x".into())
                 },
             ]
@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(
             run(&["add", "-un", "x"]).types,
             vec![TypeArg {
-                ty: NsType::UTS,
+                ty: NsType::Uts,
                 file: Some("n".into())
             }]
         );
