@@ -328,7 +328,7 @@ fn nsfd(task: Task, ty: NsType) -> io::Result<OwnedFd> {
     // mainline) may return a descriptor of its own: not ours to close.
     // SAFETY: the number was just returned by the kernel as a descriptor of
     // this process, and stays open during the check.
-    if !on_nsfs(&unsafe { BorrowedFd::borrow_raw(fd) })? {
+    if !is_nsfs(unsafe { BorrowedFd::borrow_raw(fd) })? {
         return Err(io::Error::from_raw_os_error(libc::ENOSYS));
     }
     // SAFETY: nsfd(2) returned a new descriptor, of nsfs, that nobody else owns.
@@ -346,39 +346,82 @@ fn setns(fd: BorrowedFd<'_>, ty: NsType) -> io::Result<()> {
     Ok(())
 }
 
-/// The nsfs ioctls the handle issues (<linux/nsfs.h>, `NSIO` = 0xb7), as
-/// rustix ioctls: rustix encodes each opcode for the target architecture
-/// (`_IO`/`_IOR` differ on powerpc, mips, sparc) and gives the request
-/// argument the type the C library declares.
-mod nsio {
+/// The nsfs ioctls (<linux/nsfs.h>, `NSIO` = 0xb7), as rustix encodes them
+/// for the target architecture (`_IO`/`_IOR` differ on powerpc, mips,
+/// sparc). [`NsHandle`]'s methods issue the first five, with the request
+/// argument the type the C library declares; the opcodes are public for
+/// callers that issue an ioctl themselves (the project's tests, with any
+/// argument).
+///
+/// ```
+/// use nsfd::nsio;
+/// # #[cfg(target_arch = "x86_64")]
+/// assert_eq!(nsio::NS_GET_NSTYPE, 0xb703); // _IO(0xb7, 0x3)
+/// ```
+pub mod nsio {
     use rustix::io::Result;
-    use rustix::ioctl::{opcode, Getter, Ioctl, IoctlOutput, Opcode};
+    use rustix::ioctl::{opcode, Getter, Ioctl, IoctlOutput};
     use std::ffi::c_void;
     use std::os::fd::{FromRawFd, OwnedFd};
 
+    /// rustix's ioctl request type.
+    pub use rustix::ioctl::Opcode;
+
     const NSIO: u8 = 0xb7;
-    const NS_GET_USERNS: Opcode = opcode::none(NSIO, 0x1);
-    const NS_GET_PARENT: Opcode = opcode::none(NSIO, 0x2);
-    pub(crate) const NS_GET_NSTYPE: Opcode = opcode::none(NSIO, 0x3);
-    /// `_IO`, although it writes a `uid_t` through its argument.
-    pub(crate) const NS_GET_OWNER_UID: Opcode = opcode::none(NSIO, 0x4);
-    pub(crate) const NS_GET_ID: Opcode = opcode::read::<u64>(NSIO, 13);
+    /// `NS_GET_USERNS`: a new descriptor of the owning user namespace.
+    pub const NS_GET_USERNS: Opcode = opcode::none(NSIO, 0x1);
+    /// `NS_GET_PARENT`: a new descriptor of the parent (pid and user namespaces).
+    pub const NS_GET_PARENT: Opcode = opcode::none(NSIO, 0x2);
+    /// `NS_GET_NSTYPE`: the namespace's `CLONE_NEW*` flag.
+    pub const NS_GET_NSTYPE: Opcode = opcode::none(NSIO, 0x3);
+    /// `NS_GET_OWNER_UID`: `_IO`, although it writes a `uid_t` through its argument.
+    pub const NS_GET_OWNER_UID: Opcode = opcode::none(NSIO, 0x4);
+    /// `NS_GET_PID_FROM_PIDNS`: a pid of the namespace as the caller's.
+    pub const NS_GET_PID_FROM_PIDNS: Opcode = opcode::read::<i32>(NSIO, 0x6);
+    /// `NS_GET_TGID_FROM_PIDNS`: a thread group id of the namespace as the caller's.
+    pub const NS_GET_TGID_FROM_PIDNS: Opcode = opcode::read::<i32>(NSIO, 0x7);
+    /// `NS_GET_PID_IN_PIDNS`: a pid of the caller's namespace as the namespace's.
+    pub const NS_GET_PID_IN_PIDNS: Opcode = opcode::read::<i32>(NSIO, 0x8);
+    /// `NS_GET_ID`: the namespace's 64-bit id.
+    pub const NS_GET_ID: Opcode = opcode::read::<u64>(NSIO, 13);
 
     /// NS_GET_ID: the namespace's 64-bit id.
     pub(crate) type GetId = Getter<NS_GET_ID, u64>;
 
-    /// An ioctl without an argument whose return value is a new descriptor:
-    /// made only by [`NewFd::USERNS`] and [`NewFd::PARENT`].
-    pub(crate) struct NewFd(Opcode);
+    /// A rustix ioctl without an argument whose return value is a new
+    /// descriptor: [`NewFd::USERNS`], [`NewFd::PARENT`], or another such
+    /// command ([`NewFd::new`]), e.g. `PIDFD_GET_NET_NAMESPACE` on a pidfd.
+    ///
+    /// ```
+    /// use nsfd::nsio::NewFd;
+    /// let uts = std::fs::File::open("/proc/self/ns/uts")?;
+    /// // SAFETY: NS_GET_USERNS on an nsfs file returns a new descriptor.
+    /// let user = unsafe { rustix::ioctl::ioctl(&uts, NewFd::USERNS) }?;
+    /// assert!(nsfd::is_nsfs(&user)?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct NewFd(Opcode);
 
     impl NewFd {
-        pub(crate) const USERNS: NewFd = NewFd(NS_GET_USERNS);
-        pub(crate) const PARENT: NewFd = NewFd(NS_GET_PARENT);
+        /// `NS_GET_USERNS`.
+        pub const USERNS: NewFd = NewFd(NS_GET_USERNS);
+        /// `NS_GET_PARENT`.
+        pub const PARENT: NewFd = NewFd(NS_GET_PARENT);
+
+        /// Another command of the kind.
+        ///
+        /// # Safety
+        ///
+        /// `opcode`, on the descriptors it is issued on, takes no argument,
+        /// writes nothing, and returns a new descriptor on success.
+        pub const unsafe fn new(opcode: Opcode) -> NewFd {
+            NewFd(opcode)
+        }
     }
 
-    // SAFETY: the opcode is NS_GET_USERNS or NS_GET_PARENT (the only two
-    // values), which take no argument, write nothing, and return a new
-    // descriptor.
+    // SAFETY: the opcode is NS_GET_USERNS or NS_GET_PARENT, or one that
+    // NewFd::new's caller vouches for: each takes no argument, writes
+    // nothing, and returns a new descriptor.
     unsafe impl Ioctl for NewFd {
         type Output = OwnedFd;
         const IS_MUTATING: bool = false;
@@ -512,7 +555,7 @@ impl NsHandle {
         // looks first, so that a FIFO, a device or a socket at the path is
         // never opened (no side effect, no blocking open).
         let probe = rustix::fs::open(path.as_ref(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
-        if !on_nsfs(&probe)? {
+        if !is_nsfs(&probe)? {
             return Err(io::Error::from_raw_os_error(libc::ENOTTY));
         }
         // The file the probe holds, not the path again (it may have been
@@ -702,21 +745,7 @@ impl NsHandle {
     ///   limit (`max_mnt_namespaces`): the detached copy is one for a moment.
     /// - `EMFILE`, `ENFILE`, `ENOMEM`: the detached copy is a descriptor.
     pub fn bind_mount_with_mount_api(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        use rustix::mount::{MoveMountFlags, OpenTreeFlags};
-        let tree = rustix::mount::open_tree(
-            &self.fd,
-            "",
-            OpenTreeFlags::OPEN_TREE_CLONE
-                | OpenTreeFlags::OPEN_TREE_CLOEXEC
-                | OpenTreeFlags::AT_EMPTY_PATH,
-        )?;
-        Ok(rustix::mount::move_mount(
-            &tree,
-            "",
-            rustix::fs::CWD,
-            path.as_ref(),
-            MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_SYMLINKS,
-        )?)
+        bind_mount_fd(&self.fd, path)
     }
 
     /// The RFC's route, `mount --bind /proc/self/fd/N PATH`: it needs a
@@ -796,18 +825,65 @@ impl TryFrom<OwnedFd> for NsHandle {
     fn try_from(fd: OwnedFd) -> io::Result<Self> {
         // No ioctl on a file of another file system: its driver could take
         // the number for a command of its own.
-        if !on_nsfs(&fd)? {
+        if !is_nsfs(&fd)? {
             return Err(io::Error::from_raw_os_error(libc::ENOTTY));
         }
         Self::of_nsfs_file(fd)
     }
 }
 
+/// The mount-API route of [`NsHandle::bind_mount`] for any namespace file's
+/// descriptor, a handle or not (a raw nsfd(2) result that the caller has not
+/// made an [`NsHandle`], a `/proc/PID/ns` file): a detached copy of its file
+/// (`open_tree(OPEN_TREE_CLONE)`) moved onto `path` (`move_mount`), which
+/// pins the namespace.
+///
+/// # Errors
+///
+/// Those of [`NsHandle::bind_mount_with_mount_api`].
+///
+/// ```no_run
+/// // As root: pin the caller's uts namespace at an existing file.
+/// let uts = std::fs::File::open("/proc/self/ns/uts")?;
+/// nsfd::bind_mount_fd(&uts, "/run/uts-pin")?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn bind_mount_fd(fd: impl AsFd, path: impl AsRef<Path>) -> io::Result<()> {
+    use rustix::mount::{MoveMountFlags, OpenTreeFlags};
+    let tree = rustix::mount::open_tree(
+        fd,
+        "",
+        OpenTreeFlags::OPEN_TREE_CLONE
+            | OpenTreeFlags::OPEN_TREE_CLOEXEC
+            | OpenTreeFlags::AT_EMPTY_PATH,
+    )?;
+    Ok(rustix::mount::move_mount(
+        &tree,
+        "",
+        rustix::fs::CWD,
+        path.as_ref(),
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_SYMLINKS,
+    )?)
+}
+
 /// `NSFS_MAGIC` of <linux/magic.h>: the file system of namespace files.
 const NSFS_MAGIC: u32 = 0x6e73_6673;
 
-/// Whether `fd` is a file of nsfs (any descriptor, `O_PATH` too).
-fn on_nsfs(fd: &impl AsFd) -> io::Result<bool> {
+/// Whether `fd` is a file of nsfs (any descriptor, `O_PATH` too): what a
+/// raw nsfd(2) caller checks before it takes the descriptor as a namespace's
+/// (a kernel without the series may have another call at its number).
+///
+/// # Errors
+///
+/// `fstatfs(2)`'s: `EBADF` for a closed descriptor.
+///
+/// ```
+/// let uts = std::fs::File::open("/proc/self/ns/uts")?;
+/// assert!(nsfd::is_nsfs(&uts)?);
+/// assert!(!nsfd::is_nsfs(std::fs::File::open("/proc/self/status")?)?);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn is_nsfs(fd: impl AsFd) -> io::Result<bool> {
     // Magic numbers are 32 bits; `f_type` is a word of any width.
     Ok(rustix::fs::fstatfs(fd)?.f_type as u32 == NSFS_MAGIC)
 }
@@ -912,6 +988,10 @@ mod tests {
         // (x86-64's encoding; rustix's opcode functions give each architecture its own.)
         assert_eq!(nsio::NS_GET_NSTYPE as u64, 0xb703);
         assert_eq!(nsio::NS_GET_ID as u64, 0x8008_b70d);
+        // _IOR(0xb7, 6..8, int): the pid translations.
+        assert_eq!(nsio::NS_GET_PID_FROM_PIDNS as u64, 0x8004_b706);
+        assert_eq!(nsio::NS_GET_TGID_FROM_PIDNS as u64, 0x8004_b707);
+        assert_eq!(nsio::NS_GET_PID_IN_PIDNS as u64, 0x8004_b708);
     }
 
     #[test]

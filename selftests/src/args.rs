@@ -1,10 +1,9 @@
 //! Argument errors of nsfd(): bad types, pids, exited tasks.
 
-use crate::child;
 use crate::common::*;
 use crate::ktap::{check, Cases};
 use crate::sys::*;
-use std::io;
+use nsfd_testutil::child::Zombie;
 
 pub(crate) fn argument_errors(c: &mut Cases) {
     let net = libc::CLONE_NEWNET as libc::c_ulong;
@@ -78,45 +77,4 @@ pub(crate) fn argument_errors(c: &mut Cases) {
         }
         Ok(())
     });
-}
-
-/// A child that has exited and is not reaped until drop.
-pub(crate) struct Zombie {
-    pid: libc::pid_t,
-}
-
-impl Zombie {
-    fn new() -> Result<Zombie, String> {
-        // SAFETY: the child only calls _exit.
-        let pid = unsafe { libc::fork() };
-        if pid == 0 {
-            // SAFETY: leave at once.
-            unsafe { libc::_exit(0) };
-        }
-        if pid < 0 {
-            return Err("fork failed".into());
-        }
-        // SAFETY: zeroed siginfo is a valid out-parameter.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: WNOWAIT leaves the child a zombie.
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as _,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if r < 0 {
-            child::wait(pid);
-            return Err(format!("waitid: {}", io::Error::last_os_error()));
-        }
-        Ok(Zombie { pid })
-    }
-}
-
-impl Drop for Zombie {
-    fn drop(&mut self) {
-        child::wait(self.pid);
-    }
 }

@@ -4,7 +4,10 @@ use crate::child;
 use crate::ktap::Outcome;
 use crate::sys::*;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
+
+pub(crate) use nsfd_testutil::errno::{own, sys_result};
+pub(crate) use nsfd_testutil::mounts::{bind as mount_bind, touch, umount};
 
 pub(crate) fn fail(msg: impl Into<String>) -> Outcome {
     Outcome::Fail(msg.into())
@@ -41,23 +44,12 @@ pub(crate) fn all_kinds() -> Vec<NsType> {
     NsType::all_with_children().to_vec()
 }
 
-pub(crate) fn fd_flags(fd: &impl AsRawFd) -> (i32, i32) {
-    // SAFETY: F_GETFD/F_GETFL on a valid descriptor.
-    unsafe {
-        (
-            libc::fcntl(fd.as_raw_fd(), libc::F_GETFD),
-            libc::fcntl(fd.as_raw_fd(), libc::F_GETFL),
-        )
-    }
-}
-
-/// A raw system call's return value as a result (errno when negative).
-pub(crate) fn sys_result(r: isize) -> io::Result<isize> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
+/// The descriptor flags (F_GETFD) and the file status flags (F_GETFL) of `fd`.
+pub(crate) fn fd_flags(fd: &impl AsFd) -> (i32, i32) {
+    (
+        rustix::io::fcntl_getfd(fd).map_or(-1, |f| f.bits() as i32),
+        rustix::fs::fcntl_getfl(fd).map_or(-1, |f| f.bits() as i32),
+    )
 }
 
 pub(crate) fn hostname() -> String {
@@ -68,8 +60,7 @@ pub(crate) fn hostname() -> String {
 }
 
 pub(crate) fn set_hostname(name: &str) {
-    // SAFETY: valid buffer and length.
-    unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) };
+    let _ = rustix::system::sethostname(name.as_bytes());
 }
 
 /// The hostname seen after joining the uts namespace behind `path`.
@@ -89,19 +80,6 @@ pub(crate) fn fs_count(name: &str) -> Result<u64, Outcome> {
         .ok_or_else(|| fail(format!("cannot read /proc/sys/fs/{name}")))
 }
 
-pub(crate) fn mount_bind(src: &str, dst: &str) -> Result<(), String> {
-    crate::sys::mount_bind(src, dst).map_err(|e| format!("mount --bind {src} {dst}: {e}"))
-}
-
-pub(crate) fn umount(path: &str) -> Result<(), String> {
-    let p = std::ffi::CString::new(path).unwrap();
-    // SAFETY: valid string.
-    if unsafe { libc::umount2(p.as_ptr(), 0) } < 0 {
-        return Err(format!("umount {path}: {}", io::Error::last_os_error()));
-    }
-    Ok(())
-}
-
 /// The namespace of `t` that the calling process is in, by inode number.
 pub(crate) fn own_ino(name: &str) -> u64 {
     stat(&format!("/proc/self/ns/{name}"))
@@ -115,18 +93,6 @@ impl AsRawFd for FakeFd {
     fn as_raw_fd(&self) -> i32 {
         self.0
     }
-}
-
-pub(crate) fn own(fd: i32) -> io::Result<OwnedFd> {
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: a new descriptor we own.
-    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
-}
-
-pub(crate) fn touch(path: &str) -> Result<(), String> {
-    std::fs::write(path, b"").map_err(|e| format!("create {path}: {e}"))
 }
 
 pub(crate) fn child_case(f: impl FnOnce() -> Result<String, String>) -> Result<(), Outcome> {

@@ -3,12 +3,10 @@
 //! concern; the plan is the length of the case list.
 
 mod args;
-mod child;
 mod common;
 mod compat;
 mod exec_lock;
 mod handle;
-mod ktap;
 mod leaks;
 mod lifetime;
 mod mounts;
@@ -19,7 +17,18 @@ mod pin;
 mod setns;
 mod sys;
 
+/// The KTAP writer: nsfd-testutil's.
+mod ktap {
+    pub(crate) use nsfd_testutil::ktap::{check, Cases, Outcome};
+}
+
+/// A step in a forked child, and the child that holds namespaces: nsfd-testutil's.
+mod child {
+    pub(crate) use nsfd_testutil::child::{run, wait, Holder};
+}
+
 use crate::sys::*;
+use nsfd_testutil::ktap::skip_suite;
 
 fn main() {
     if std::env::args().nth(1).as_deref() == Some(exec_lock::HELPER_ARG) {
@@ -28,9 +37,8 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("--oracle") {
         std::process::exit(oracle::run());
     }
-    // SAFETY: getuid has no preconditions.
-    if unsafe { libc::getuid() } != 0 {
-        println!("KTAP version 1\n1..0 # SKIP nsfd_selftest needs root");
+    if !rustix::process::getuid().is_root() {
+        skip_suite("nsfd_selftest needs root");
         return;
     }
     if let Err(e) = nsfd(0, libc::CLONE_NEWNET as _) {
@@ -43,7 +51,7 @@ fn main() {
                 );
                 std::process::exit(1);
             }
-            println!("KTAP version 1\n1..0 # SKIP this kernel has no nsfd(2)");
+            skip_suite("this kernel has no nsfd(2)");
             return;
         }
     }

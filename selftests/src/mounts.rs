@@ -5,30 +5,10 @@ use crate::common::mount_bind;
 use crate::common::*;
 use crate::ktap::Cases;
 use crate::sys::*;
-use std::io;
+use nsfd_testutil::child::unshare;
 use std::os::fd::AsRawFd;
 
-/// A private mount namespace for the calling (child) process.
-pub(crate) fn unshare_mounts() -> Result<(), String> {
-    // SAFETY: plain system calls with valid arguments.
-    unsafe {
-        if libc::unshare(libc::CLONE_NEWNS) < 0
-            || libc::mount(
-                c"none".as_ptr(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ) < 0
-        {
-            return Err(format!(
-                "private mount namespace: {}",
-                io::Error::last_os_error()
-            ));
-        }
-    }
-    Ok(())
-}
+pub(crate) use nsfd_testutil::mounts::unshare_mounts;
 
 /// A bind mount of a mount namespace could pin a namespace that contains it: handles follow
 /// nsfs's rule (fs/namespace.c: mnt_ns_loop, copy_tree).
@@ -80,10 +60,7 @@ pub(crate) fn mount_ns_rules(c: &mut Cases) {
             }
             drop(pinned);
             // Not copied into a new mount namespace: there both paths are the plain files.
-            // SAFETY: plain system call.
-            if unsafe { libc::unshare(libc::CLONE_NEWNS) } < 0 {
-                return Err(format!("unshare: {}", io::Error::last_os_error()));
-            }
+            unshare(libc::CLONE_NEWNS).map_err(|e| format!("unshare: {e}"))?;
             for p in [hp, pp] {
                 let got = stat(p).map_err(|e| format!("stat {p}: {e}"))?.st_ino;
                 if got == ino {

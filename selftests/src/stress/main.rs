@@ -8,11 +8,8 @@
 //! to their baseline, kmemleak silent). Documentation/testing.rst describes
 //! each phase.
 
-#[path = "../ktap.rs"]
-#[allow(dead_code)]
-mod ktap;
 #[path = "../sys.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod sys;
 
 mod account;
@@ -20,7 +17,7 @@ mod fuzz;
 mod races;
 mod stats;
 
-use ktap::{Cases, Outcome};
+use nsfd_testutil::ktap::{skip_suite, Cases, Outcome};
 use std::time::{Duration, Instant};
 
 /// The command line.
@@ -162,9 +159,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    // SAFETY: getuid has no preconditions.
-    if unsafe { libc::getuid() } != 0 {
-        println!("KTAP version 1\n1..0 # SKIP nsfd_stress needs root");
+    if !rustix::process::getuid().is_root() {
+        skip_suite("nsfd_stress needs root");
         return;
     }
     let phases: Vec<&Phase> = PHASES
