@@ -70,7 +70,9 @@ fn race(helper: &str, own_uts: u64) -> Result<String, String> {
                 libc::_exit(127);
             }
         }
-        let child = Pid::from_raw(pid)
+        let child = (pid > 0)
+            .then(|| Pid::from_raw(pid))
+            .flatten()
             .ok_or_else(|| format!("fork: {}", std::io::Error::last_os_error()))?;
         let status = loop {
             match rustix::process::waitpid(Some(child), WaitOptions::NOHANG) {

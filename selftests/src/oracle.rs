@@ -100,7 +100,10 @@ fn in_child_pid_namespace() -> Result<(), String> {
 
 /// A pid as rustix takes it (0, the caller in some calls, is none).
 fn pid(p: libc::pid_t) -> io::Result<Pid> {
-    Pid::from_raw(p).ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
+    (p > 0)
+        .then(|| Pid::from_raw(p))
+        .flatten()
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
 }
 
 fn pidfd_open(p: libc::pid_t, flags: PidfdFlags) -> io::Result<OwnedFd> {
