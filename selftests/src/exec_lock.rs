@@ -11,36 +11,32 @@
 
 use crate::child;
 use crate::sys::*;
+use rustix::mount::{MountFlags, UnmountFlags};
+use rustix::process::{Gid, Pid, Uid, WaitOptions};
 use std::ffi::CString;
 use std::os::fd::AsRawFd;
 
 /// argv[1] that makes this program the setuid helper.
 pub const HELPER_ARG: &str = "--setuid-unshare-helper";
 const ROUNDS: usize = 20;
-const NOBODY: libc::uid_t = 65534;
+const NOBODY: u32 = 65534;
 
 /// The helper's whole life: a new UTS namespace, a moment in it, exit.
 pub fn helper() -> ! {
-    // SAFETY: plain system calls on integers.
-    unsafe {
-        let code = if libc::unshare(libc::CLONE_NEWUTS) == 0 {
-            0
-        } else {
-            1
-        };
-        libc::usleep(2000);
-        libc::_exit(code)
-    }
+    let flags = rustix::thread::UnshareFlags::NEWUTS;
+    // SAFETY: CLONE_NEWUTS leaves the descriptor table shared (no CLONE_FILES).
+    let code = i32::from(unsafe { rustix::thread::unshare_unsafe(flags) }.is_err());
+    std::thread::sleep(std::time::Duration::from_micros(2000));
+    // SAFETY: leave at once, as the helper always has (rustix's exit is in
+    // its unstable runtime module).
+    unsafe { libc::_exit(code) }
 }
 
 fn setuid_copy(dir: &str) -> Result<String, String> {
     let _ = std::fs::create_dir_all(dir);
-    let c = CString::new(dir).expect("no NUL");
-    let t = c"tmpfs";
-    // SAFETY: C strings that outlive the call; no data. A tmpfs of our own: not nosuid.
-    if unsafe { libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, std::ptr::null()) } != 0 {
-        return Err(format!("mount tmpfs: {}", std::io::Error::last_os_error()));
-    }
+    // A tmpfs of our own: not nosuid.
+    rustix::mount::mount("tmpfs", dir, "tmpfs", MountFlags::empty(), None)
+        .map_err(|e| format!("mount tmpfs: {e}"))?;
     let helper = format!("{dir}/helper");
     std::fs::copy("/proc/self/exe", &helper).map_err(|e| format!("copy: {e}"))?;
     use std::os::unix::fs::PermissionsExt;
@@ -52,11 +48,12 @@ fn setuid_copy(dir: &str) -> Result<String, String> {
 /// Runs as nobody: ROUNDS children that exec the helper, each raced by nsfd().
 /// Returns "handles refusals" counts, or the violation.
 fn race(helper: &str, own_uts: u64) -> Result<String, String> {
-    // SAFETY: plain system calls; the child process is single-threaded.
-    unsafe {
-        if libc::setgid(NOBODY) != 0 || libc::setuid(NOBODY) != 0 {
-            return Err("setuid(nobody) failed".into());
-        }
+    // rustix's calls are per thread (libc's process-wide): the same in this
+    // single-threaded child.
+    if rustix::thread::set_thread_gid(Gid::from_raw(NOBODY)).is_err()
+        || rustix::thread::set_thread_uid(Uid::from_raw(NOBODY)).is_err()
+    {
+        return Err("setuid(nobody) failed".into());
     }
     let path = CString::new(helper).expect("no NUL");
     let arg = CString::new(HELPER_ARG).expect("no NUL");
@@ -66,15 +63,24 @@ fn race(helper: &str, own_uts: u64) -> Result<String, String> {
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             let argv = [path.as_ptr(), arg.as_ptr(), std::ptr::null()];
+            // libc's execv: rustix's execve is in its unstable runtime module.
             // SAFETY: a NULL-terminated argv of C strings that outlive the call.
             unsafe {
                 libc::execv(path.as_ptr(), argv.as_ptr());
                 libc::_exit(127);
             }
         }
-        let mut status = 0;
-        // SAFETY: waitpid on our own child with a valid status pointer.
-        while unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == 0 {
+        let child = (pid > 0)
+            .then(|| Pid::from_raw(pid))
+            .flatten()
+            .ok_or_else(|| format!("fork: {}", std::io::Error::last_os_error()))?;
+        let status = loop {
+            match rustix::process::waitpid(Some(child), WaitOptions::NOHANG) {
+                Ok(None) => {}
+                Ok(Some((_, status))) => break Some(status),
+                // As before: a wait that fails ends the round, with no status.
+                Err(_) => break None,
+            }
             match nsfd(pid, libc::CLONE_NEWUTS as _) {
                 Ok(h) => {
                     handles += 1;
@@ -91,10 +97,11 @@ fn race(helper: &str, own_uts: u64) -> Result<String, String> {
                 Err(e) if errno_of(&e) == libc::ESRCH => {}
                 Err(e) => return Err(format!("nsfd({pid}): {e}")),
             }
-        }
-        if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        };
+        if let Some(status) = status.filter(|s| s.exit_status() != Some(0)) {
             return Err(format!(
-                "the setuid helper failed (wait status {status:#x})"
+                "the setuid helper failed (wait status {:#x})",
+                status.as_raw()
             ));
         }
     }
@@ -116,9 +123,7 @@ pub fn cases(c: &mut crate::ktap::Cases) {
                 .st_ino;
             child::run(|| race(&helper, own_uts))
         })();
-        let c = CString::new(dir).expect("no NUL");
-        // SAFETY: a C string that outlives the call.
-        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        let _ = rustix::mount::unmount(dir, UnmountFlags::DETACH);
         result.map(drop).map_err(crate::common::fail)
     });
 }

@@ -140,8 +140,7 @@ pub(crate) fn file_rules(c: &mut Cases) {
     });
     c.case("ioctl_pid_translation", move || {
         let h = ok(nsfd(0, libc::CLONE_NEWPID as _), "nsfd")?;
-        // SAFETY: getpid has no preconditions.
-        let me = unsafe { libc::getpid() };
+        let me = rustix::process::getpid().as_raw_pid();
         let a = ok(
             ns_ioctl(&h, ioctl::NS_GET_PID_IN_PIDNS, me as _),
             "NS_GET_PID_IN_PIDNS",

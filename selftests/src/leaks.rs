@@ -36,16 +36,16 @@ fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
         return Err(errno_of(&io::Error::last_os_error()));
     }
     if pid == 0 {
-        // SAFETY: unshare takes an integer and touches no memory of ours.
-        let e = if unsafe { libc::unshare(flag) } < 0 {
-            errno_of(&io::Error::last_os_error()) as u8
-        } else {
-            0
+        let flags = rustix::thread::UnshareFlags::from_bits_retain(flag as u32);
+        // SAFETY: `flag` is one CLONE_NEW* flag: the descriptor table stays shared.
+        let e = match unsafe { rustix::thread::unshare_unsafe(flags) } {
+            Err(e) => e.raw_os_error() as u8,
+            Ok(()) => 0,
         };
         let _ = rustix::io::write(&ready_wr, &[e]);
         loop {
-            // SAFETY: pause takes nothing; the sitter waits here until it is killed.
-            unsafe { libc::pause() };
+            // The sitter waits here until it is killed.
+            rustix::event::pause();
         }
     }
     drop(ready_wr);
@@ -71,12 +71,12 @@ impl Drop for Sitter {
 /// A user namespace of the calling child's own (root in it is the caller) with a private mount
 /// namespace it owns.
 fn own_user_namespace() -> Result<(), String> {
-    // SAFETY: getuid and getgid have no preconditions.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    // SAFETY: plain system call on integers.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS) } < 0 {
-        return Err(format!("unshare(USER|NS): {}", io::Error::last_os_error()));
-    }
+    use rustix::thread::UnshareFlags;
+    let uid = rustix::process::getuid().as_raw();
+    let gid = rustix::process::getgid().as_raw();
+    // SAFETY: no CLONE_FILES: the descriptor table stays shared.
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER | UnshareFlags::NEWNS) }
+        .map_err(|e| format!("unshare(USER|NS): {e}"))?;
     for (file, text) in [
         ("setgroups", "deny".to_string()),
         ("uid_map", format!("0 {uid} 1")),
@@ -85,23 +85,12 @@ fn own_user_namespace() -> Result<(), String> {
         std::fs::write(format!("/proc/self/{file}"), text)
             .map_err(|e| format!("/proc/self/{file}: {e}"))?;
     }
-    // SAFETY: string literals; a propagation change takes no data.
-    if unsafe {
-        libc::mount(
-            c"none".as_ptr(),
-            c"/".as_ptr(),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        )
-    } < 0
-    {
-        return Err(format!(
-            "mount --make-rprivate /: {}",
-            io::Error::last_os_error()
-        ));
-    }
-    Ok(())
+    use rustix::mount::MountPropagationFlags;
+    rustix::mount::mount_change(
+        "/",
+        MountPropagationFlags::REC | MountPropagationFlags::PRIVATE,
+    )
+    .map_err(|e| format!("mount --make-rprivate /: {e}"))
 }
 
 /// Takes the namespace `s` made through every route: a handle (nsfd(2)), a bind mount of it,

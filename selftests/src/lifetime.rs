@@ -141,6 +141,7 @@ pub(crate) trait PreExecDup {
 impl PreExecDup for std::process::Command {
     fn pre_exec_dup(&mut self, from: i32, to: i32) -> &mut Self {
         use std::os::unix::process::CommandExt;
+        // libc's dup2: rustix's takes the target as an open OwnedFd, and fd `to` is not open.
         // SAFETY: dup2 is async-signal-safe; the new fd is not close-on-exec.
         unsafe {
             self.pre_exec(move || {

@@ -11,18 +11,21 @@
 //! handle outcome is compared with that file's.
 
 use crate::child;
-use crate::common::{all_kinds, mount_bind, own, touch, umount, FakeFd};
+use crate::common::{all_kinds, mount_bind, touch, umount, FakeFd};
 use crate::setns::{as_root, mismatch, Prep, CALLERS};
 use crate::sys::*;
+use rustix::process::{Pid, PidfdFlags, Signal};
+use rustix::thread::UnshareFlags;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// A namespace by inode number and NS_GET_ID, per kind ("net", "pid_for_children").
 type NsMap = BTreeMap<&'static str, (u64, u64)>;
 
-/// `<linux/pidfd.h>`: PIDFD_THREAD and the PIDFD_GET_*_NAMESPACE ioctls.
-const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
+/// `<linux/pidfd.h>`: PIDFD_THREAD (which rustix does not name) and the
+/// PIDFD_GET_*_NAMESPACE ioctls.
+const PIDFD_THREAD: PidfdFlags = PidfdFlags::from_bits_retain(libc::O_EXCL as libc::c_uint);
 fn pidfd_get_ns(kind: &str) -> libc::c_ulong {
     let nr = match kind {
         "cgroup" => 1,
@@ -73,12 +76,9 @@ const TIME_OFFSET_SECS: i64 = 1000;
 /// process runs the rest of the case; the one in between waits and passes
 /// its status on.
 fn in_child_pid_namespace() -> Result<(), String> {
-    // SAFETY: plain system call.
-    if unsafe { libc::unshare(libc::CLONE_NEWPID) } < 0 {
-        return Err(format!(
-            "unshare(CLONE_NEWPID): {}",
-            io::Error::last_os_error()
-        ));
+    // SAFETY: CLONE_NEWPID leaves the descriptor table shared (no CLONE_FILES).
+    if let Err(e) = unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWPID) } {
+        return Err(format!("unshare(CLONE_NEWPID): {}", io::Error::from(e)));
     }
     // SAFETY: the case's process is single-threaded.
     match unsafe { libc::fork() } {
@@ -98,21 +98,32 @@ fn in_child_pid_namespace() -> Result<(), String> {
     }
 }
 
-fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> io::Result<OwnedFd> {
-    // SAFETY: plain system call on integers.
-    own(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) } as i32)
+/// A pid as rustix takes it (0, the caller in some calls, is none).
+fn pid(p: libc::pid_t) -> io::Result<Pid> {
+    (p > 0)
+        .then(|| Pid::from_raw(p))
+        .flatten()
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
+}
+
+fn pidfd_open(p: libc::pid_t, flags: PidfdFlags) -> io::Result<OwnedFd> {
+    Ok(rustix::process::pidfd_open(pid(p)?, flags)?)
 }
 
 fn open_path(path: &str) -> io::Result<OwnedFd> {
-    let p = std::ffi::CString::new(path).unwrap();
-    // SAFETY: valid string.
-    own(unsafe { libc::open(p.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) })
+    use rustix::fs::{Mode, OFlags};
+    Ok(rustix::fs::open(
+        path,
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
 }
 
 /// The namespace descriptor that `ioctl(pidfd, PIDFD_GET_<kind>_NAMESPACE)` gives.
+/// Raw: the command is a plain number, and rustix's ioctl is as unsafe.
 fn pidfd_get(pidfd: &impl AsRawFd, kind: &str) -> io::Result<OwnedFd> {
     // SAFETY: the ioctl takes no argument and returns a new descriptor.
-    own(unsafe { libc::ioctl(pidfd.as_raw_fd(), pidfd_get_ns(kind), 0) })
+    crate::common::own(unsafe { libc::ioctl(pidfd.as_raw_fd(), pidfd_get_ns(kind), 0) })
 }
 
 fn ns_of(fd: &impl AsRawFd) -> io::Result<(u64, u64)> {
@@ -183,20 +194,16 @@ fn errno_word(e: i32) -> String {
     }
 }
 
-fn clock(id: libc::clockid_t) -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-pointer.
-    unsafe { libc::clock_gettime(id, &mut ts) };
+fn clock(id: rustix::time::ClockId) -> f64 {
+    let ts = rustix::time::clock_gettime(id);
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
 /// CLOCK_MONOTONIC less CLOCK_REALTIME: a time namespace offsets the one,
 /// never the other, so the call's own duration cancels out.
 fn monotonic() -> f64 {
-    clock(libc::CLOCK_MONOTONIC) - clock(libc::CLOCK_REALTIME)
+    use rustix::time::ClockId;
+    clock(ClockId::Monotonic) - clock(ClockId::Realtime)
 }
 
 /// Ids, groups and capabilities, as /proc/self/status shows them.
@@ -308,13 +315,7 @@ struct Target {
 }
 
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for two descriptors.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: new descriptors, ours.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
 }
 
 impl Target {
@@ -359,18 +360,19 @@ impl Target {
         // A pidfd (not a thread one) polls readable once the whole thread
         // group has exited: then the zombie is complete (and for a pid
         // namespace's init, the namespace torn down).
-        let Ok(pidfd) = pidfd_open(self.member, 0) else {
+        use rustix::event::{PollFd, PollFlags, Timespec};
+        let Ok(pidfd) = pidfd_open(self.member, PidfdFlags::empty()) else {
             return false;
         };
-        // SAFETY: plain system call.
-        unsafe { libc::kill(self.member, libc::SIGKILL) };
-        let mut pfd = libc::pollfd {
-            fd: pidfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
+        if let Ok(p) = pid(self.member) {
+            let _ = rustix::process::kill_process(p, Signal::KILL);
+        }
+        let timeout = Timespec {
+            tv_sec: 30,
+            tv_nsec: 0,
         };
-        // SAFETY: one valid pollfd for the call.
-        unsafe { libc::poll(&mut pfd, 1, 30_000) == 1 }
+        let mut pfd = [PollFd::new(&pidfd, PollFlags::IN)];
+        matches!(rustix::event::poll(&mut pfd, Some(&timeout)), Ok(1))
     }
 
     /// The keeper reaps the member and exits, and is reaped.
@@ -389,8 +391,10 @@ impl Drop for Target {
 
 /// The keeper's side of [`Target::spawn`]; never returns.
 fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
-    // SAFETY: plain system call.
-    if unsafe { libc::unshare(flags) } < 0 {
+    // SAFETY: `flags` are CLONE_NEW* only: the descriptor table stays shared.
+    if unsafe { rustix::thread::unshare_unsafe(UnshareFlags::from_bits_retain(flags as u32)) }
+        .is_err()
+    {
         // SAFETY: leave the forked child.
         unsafe { libc::_exit(2) };
     }
@@ -402,28 +406,25 @@ fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
         }
     }
     let (up_r, up_w) = pipe().unwrap();
-    // SAFETY: getpid has no preconditions.
-    let keeper = unsafe { libc::getpid() };
+    let keeper = rustix::process::getpid();
     // SAFETY: the keeper is single-threaded.
     let member = unsafe { libc::fork() };
     if member == 0 {
         drop((go, ready, up_r));
         // Dies with the keeper, also when the keeper is gone before prctl
         // (the init of a new pid namespace sees its parent as 0).
-        // SAFETY: plain system calls.
-        unsafe {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            if ![keeper, 0].contains(&libc::getppid()) {
-                libc::_exit(2);
-            }
+        let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+        if rustix::process::getppid().is_some_and(|p| p != keeper) {
+            // SAFETY: leave the forked child.
+            unsafe { libc::_exit(2) };
         }
         std::thread::spawn(|| loop {
             std::thread::park();
         });
         let _ = std::fs::File::from(up_w).write_all(b"r");
         loop {
-            // SAFETY: waits for the signal that ends the member.
-            unsafe { libc::pause() };
+            // Waits for the signal that ends the member.
+            rustix::event::pause();
         }
     }
     drop(up_w);
@@ -434,8 +435,9 @@ fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
     }
     let _ = std::fs::File::from(ready).write_all(&member.to_ne_bytes());
     let _ = std::fs::File::from(go).read(&mut b);
-    // SAFETY: plain system call.
-    unsafe { libc::kill(member, libc::SIGKILL) };
+    if let Ok(m) = pid(member) {
+        let _ = rustix::process::kill_process(m, Signal::KILL);
+    }
     child::wait(member);
     // SAFETY: leave the forked child.
     unsafe { libc::_exit(0) }
@@ -549,7 +551,7 @@ impl Lines {
                 self.emit(&format!("setup_{base}_bind"), &format!("CRASH {e}"));
                 io::Error::from_raw_os_error(libc::EIO)
             });
-        let pidfd = pidfd_open(t.member, 0);
+        let pidfd = pidfd_open(t.member, PidfdFlags::empty());
         let fc = ty.for_children();
         let mut fds: Vec<(&str, io::Result<OwnedFd>)> = vec![
             ("proc", open_ro(&proc_path)),
@@ -563,7 +565,7 @@ impl Lines {
                     Err(e) => Err(io::Error::from_raw_os_error(errno_of(e))),
                 },
             ),
-            ("pidfd", pidfd_open(t.member, 0)),
+            ("pidfd", pidfd_open(t.member, PidfdFlags::empty())),
             ("pidfd_thread", pidfd_open(t.thread, PIDFD_THREAD)),
         ];
         if let Some(fc) = fc {
@@ -655,7 +657,7 @@ impl Lines {
         let fds = [
             ("proc", open_ro(&format!("/proc/self/ns/{}", ty.name()))),
             ("handle", self.handle(me, ty)),
-            ("pidfd", pidfd_open(me, 0)),
+            ("pidfd", pidfd_open(me, PidfdFlags::empty())),
         ];
         for (kind, fd) in &fds {
             self.setns_cases(
@@ -674,27 +676,32 @@ impl Lines {
             target: NsMap::new(),
             init: self.init.clone(),
         };
+        use rustix::event::EventfdFlags;
+        use rustix::fs::MemfdFlags;
+        use rustix::net::{AddressFamily, SocketFlags, SocketType};
         let file = "/tmp/nsfd-oracle-file";
         let _ = touch(file);
         let fds = [
             (
                 "socket",
-                // SAFETY: plain system call; own() checks the result.
-                own(unsafe {
-                    libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0)
-                }),
+                rustix::net::socket_with(
+                    AddressFamily::UNIX,
+                    SocketType::STREAM,
+                    SocketFlags::CLOEXEC,
+                    None,
+                )
+                .map_err(io::Error::from),
             ),
             ("regular", open_ro(file)),
             ("opath_regular", open_path(file)),
             (
                 "memfd",
-                // SAFETY: a NUL-terminated name; own() checks the result.
-                own(unsafe { libc::memfd_create(c"nsfd-oracle".as_ptr(), libc::MFD_CLOEXEC) }),
+                rustix::fs::memfd_create(c"nsfd-oracle", MemfdFlags::CLOEXEC)
+                    .map_err(io::Error::from),
             ),
-            // SAFETY: plain system call; own() checks the result.
             (
                 "eventfd",
-                own(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) }),
+                rustix::event::eventfd(0, EventfdFlags::CLOEXEC).map_err(io::Error::from),
             ),
         ];
         for (kind, fd) in &fds {
@@ -709,6 +716,7 @@ impl Lines {
         // A number far above the runner's descriptors (a case's pipes take
         // the low free ones), and -1, no descriptor at all.
         let closed = 900;
+        // Raw: rustix takes only a descriptor that is open.
         // SAFETY: F_GETFD on any number only reads.
         if unsafe { libc::fcntl(closed, libc::F_GETFD) } >= 0 {
             self.emit(

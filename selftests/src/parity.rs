@@ -7,9 +7,10 @@ use crate::child::Holder;
 use crate::common::{expect_errno, fail, ok};
 use crate::ktap::{check, Cases, Outcome};
 use crate::sys::*;
+use rustix::mount::{MountFlags, UnmountFlags};
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
 /// `__NR_statmount` and `__NR_listmount` from <asm/unistd_64.h> (newer than the libc crate).
 const SYS_STATMOUNT: libc::c_long = 457;
@@ -63,18 +64,14 @@ fn cstr(s: &str) -> CString {
 
 /// `major:minor` of `st_dev`, as mountinfo writes it.
 fn dev_string(dev: libc::dev_t) -> String {
-    format!("{}:{}", libc::major(dev), libc::minor(dev))
+    format!("{}:{}", rustix::fs::major(dev), rustix::fs::minor(dev))
 }
 
-fn fstatfs(fd: &impl AsRawFd) -> io::Result<libc::statfs> {
-    // SAFETY: an all-zero statfs is a valid out buffer.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is a valid buffer for the kernel to fill.
-    raw(unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } as _)?;
-    Ok(st)
+fn fstatfs(fd: &impl AsFd) -> io::Result<rustix::fs::StatFs> {
+    Ok(rustix::fs::fstatfs(fd)?)
 }
 
-fn fsid(st: &libc::statfs) -> String {
+fn fsid(st: &rustix::fs::StatFs) -> String {
     format!("{:?}", st.f_fsid)
 }
 
@@ -133,7 +130,7 @@ fn identity(c: &mut Cases) {
     });
 }
 
-/// `name_to_handle_at(fd, "", AT_EMPTY_PATH | flags)`.
+/// `name_to_handle_at(fd, "", AT_EMPTY_PATH | flags)`, raw: rustix has none.
 fn name_to_handle(fd: &impl AsRawFd, flags: libc::c_int) -> io::Result<FileHandle> {
     let mut fh = FileHandle {
         handle_bytes: 128,
@@ -163,9 +160,7 @@ fn handle_bytes(fh: &FileHandle) -> (i32, Vec<u8>) {
 }
 
 fn umount(path: &str) -> io::Result<()> {
-    let c = cstr(path);
-    // SAFETY: a C string that outlives the call.
-    raw(unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } as _).map(drop)
+    Ok(rustix::mount::unmount(path, UnmountFlags::DETACH)?)
 }
 
 fn file_handles(c: &mut Cases) {
@@ -182,6 +177,7 @@ fn file_handles(c: &mut Cases) {
     c.case("open_by_handle_at_nsfs_root_opens_the_namespace", || {
         let h = ok(nsfd(0, libc::CLONE_NEWIPC as _), "nsfd")?;
         let mut fh = ok(name_to_handle(&h, 0), "name_to_handle_at")?;
+        // Raw: rustix has no open_by_handle_at, and FD_NSFS_ROOT is no descriptor.
         // SAFETY: `fh` is a file handle the kernel filled in.
         let fd = ok(
             raw(unsafe {
@@ -206,9 +202,8 @@ fn file_handles(c: &mut Cases) {
     });
 }
 
-fn flock(fd: &impl AsRawFd, op: libc::c_int) -> io::Result<()> {
-    // SAFETY: flock on a valid descriptor.
-    raw(unsafe { libc::flock(fd.as_raw_fd(), op) } as _).map(drop)
+fn flock(fd: &impl AsFd, op: rustix::fs::FlockOperation) -> io::Result<()> {
+    Ok(rustix::fs::flock(fd, op)?)
 }
 
 fn locks_and_notify(c: &mut Cases) {
@@ -217,9 +212,10 @@ fn locks_and_notify(c: &mut Cases) {
     c.case("flock_is_shared_with_the_proc_file", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         let p = ok(open_ro("/proc/self/ns/uts"), "open /proc/self/ns/uts")?;
-        ok(flock(&h, libc::LOCK_EX | libc::LOCK_NB), "flock handle")?;
-        let r = flock(&p, libc::LOCK_EX | libc::LOCK_NB);
-        let _ = flock(&h, libc::LOCK_UN);
+        use rustix::fs::FlockOperation::{NonBlockingLockExclusive, Unlock};
+        ok(flock(&h, NonBlockingLockExclusive), "flock handle")?;
+        let r = flock(&p, NonBlockingLockExclusive);
+        let _ = flock(&h, Unlock);
         expect_errno(
             r,
             libc::EWOULDBLOCK,
@@ -228,17 +224,13 @@ fn locks_and_notify(c: &mut Cases) {
     });
     c.case("inotify_mark_is_shared_with_the_proc_file", || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
-        // SAFETY: plain system call.
+        use rustix::fs::inotify;
         let ifd = ok(
-            raw(unsafe { libc::inotify_init1(libc::IN_CLOEXEC) } as _),
+            inotify::init(inotify::CreateFlags::CLOEXEC).map_err(io::Error::from),
             "inotify_init1",
         )?;
-        // SAFETY: a new descriptor, owned by nobody else.
-        let ifd = unsafe { OwnedFd::from_raw_fd(ifd as _) };
         let watch = |path: String| {
-            let c = cstr(&path);
-            // SAFETY: a C string that outlives the call.
-            raw(unsafe { libc::inotify_add_watch(ifd.as_raw_fd(), c.as_ptr(), libc::IN_OPEN) } as _)
+            inotify::add_watch(&ifd, path, inotify::WatchFlags::OPEN).map_err(io::Error::from)
         };
         let a = ok(
             watch(format!("/proc/self/fd/{}", h.as_raw_fd())),
@@ -294,6 +286,7 @@ fn listmount(ns: &impl AsRawFd) -> io::Result<Vec<u64>> {
         ..Default::default()
     };
     let mut ids = vec![0u64; 4096];
+    // Raw: rustix has no listmount.
     // SAFETY: `req` is a valid request; `ids` has room for `ids.len()` ids.
     let n = raw(unsafe {
         libc::syscall(
@@ -317,6 +310,7 @@ fn statmount(ns: &impl AsRawFd, mnt_id: u64) -> io::Result<Vec<u8>> {
         ..Default::default()
     };
     let mut buf = vec![0u8; 4096];
+    // Raw: rustix has no statmount.
     // SAFETY: `req` is a valid request; `buf` has room for `buf.len()` bytes.
     raw(unsafe {
         libc::syscall(
@@ -335,24 +329,19 @@ fn statmount(ns: &impl AsRawFd, mnt_id: u64) -> io::Result<Vec<u8>> {
 
 /// An idmapped clone of the tmpfs at `dir`, mapped by the user namespace `userns`.
 fn idmap_clone(dir: &str, userns: &impl AsRawFd) -> io::Result<()> {
-    let c = cstr(dir);
-    // SAFETY: a C string that outlives the call.
-    let tree = raw(unsafe {
-        libc::syscall(
-            libc::SYS_open_tree,
-            libc::AT_FDCWD,
-            c.as_ptr(),
-            libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC,
-        )
-    })?;
-    // SAFETY: a new descriptor, owned by nobody else.
-    let tree = unsafe { OwnedFd::from_raw_fd(tree as _) };
+    use rustix::mount::OpenTreeFlags;
+    let tree = rustix::mount::open_tree(
+        rustix::fs::CWD,
+        dir,
+        OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
+    )?;
     let attr = libc::mount_attr {
         attr_set: libc::MOUNT_ATTR_IDMAP,
         attr_clr: 0,
         propagation: 0,
         userns_fd: userns.as_raw_fd() as u64,
     };
+    // Raw: rustix has no mount_setattr.
     // SAFETY: `attr` is a valid mount_attr of the size passed; the empty path is a C string.
     raw(unsafe {
         libc::syscall(
@@ -390,14 +379,9 @@ fn consumers(c: &mut Cases) {
     c.case("mount_setattr_idmap_userns_fd_like_proc", || {
         let dir = "/tmp/nsfd-parity-idmap";
         let _ = std::fs::create_dir_all(dir);
-        let c = cstr(dir);
-        let t = cstr("tmpfs");
-        // SAFETY: C strings that outlive the call; no data.
         ok(
-            raw(
-                unsafe { libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, std::ptr::null()) }
-                    as _,
-            ),
+            rustix::mount::mount("tmpfs", dir, "tmpfs", MountFlags::empty(), None)
+                .map_err(io::Error::from),
             "mount tmpfs",
         )?;
         let result = (|| {
@@ -440,11 +424,7 @@ fn consumers(c: &mut Cases) {
             // What the mount shows: its pid 1 (the holder's inner child) exists there.
             let mount_proc = |fd: &OwnedFd| -> io::Result<bool> {
                 let opts = cstr(&format!("pidns=/proc/self/fd/{}", fd.as_raw_fd()));
-                let (c, t) = (cstr(dir), cstr("proc"));
-                // SAFETY: C strings that outlive the call.
-                raw(unsafe {
-                    libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, opts.as_ptr().cast())
-                } as _)?;
+                rustix::mount::mount("proc", dir, "proc", MountFlags::empty(), opts.as_c_str())?;
                 let seen = std::path::Path::new(&format!("{dir}/1/status")).exists()
                     && !std::path::Path::new(&format!("{dir}/{}", holder.pid)).exists();
                 umount(dir)?;
@@ -465,9 +445,7 @@ fn consumers(c: &mut Cases) {
 fn tracefs() -> Option<&'static str> {
     let dir = "/sys/kernel/tracing";
     if !std::path::Path::new(&format!("{dir}/events")).exists() {
-        let (c, t) = (cstr(dir), cstr("tracefs"));
-        // SAFETY: C strings that outlive the call; no data.
-        unsafe { libc::mount(t.as_ptr(), c.as_ptr(), t.as_ptr(), 0, std::ptr::null()) };
+        let _ = rustix::mount::mount("tracefs", dir, "tracefs", MountFlags::empty(), None);
     }
     std::path::Path::new(&format!("{dir}/events"))
         .exists()
@@ -494,8 +472,7 @@ fn trace_events(c: &mut Cases) {
                 "{t}/events/syscalls has no {events:?}: the entries lack SYSCALL_DEFINE"
             )));
         }
-        // SAFETY: getpid cannot fail.
-        let me = unsafe { libc::getpid() };
+        let me = rustix::process::getpid().as_raw_pid();
         write_file(&format!("{t}/trace"), "");
         write_file(&format!("{t}/set_event_pid"), &me.to_string());
         for e in events {
@@ -503,7 +480,11 @@ fn trace_events(c: &mut Cases) {
         }
         let h = nsfd(0, libc::CLONE_NEWUTS as _);
         let r = match &h {
-            Ok(h) => setns(h, libc::CLONE_NEWUTS),
+            Ok(h) => rustix::thread::move_into_link_name_space(
+                h.as_fd(),
+                Some(rustix::thread::LinkNameSpaceType::HostNameAndNISDomainName),
+            )
+            .map_err(io::Error::from),
             Err(_) => Ok(()),
         };
         for e in events {

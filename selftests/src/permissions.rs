@@ -19,8 +19,7 @@ pub(crate) fn permissions(c: &mut Cases) {
             let out = child::run(move || {
                 prep()?;
                 let mut diffs = String::new();
-                // SAFETY: getpid has no preconditions.
-                for pid in [1, 0, unsafe { libc::getpid() }] {
+                for pid in [1, 0, rustix::process::getpid().as_raw_pid()] {
                     for t in all_kinds() {
                         if !configured(&t) {
                             continue;

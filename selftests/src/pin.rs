@@ -7,7 +7,8 @@ use crate::ktap::Cases;
 use crate::mounts::unshare_mounts;
 use crate::sys::*;
 use nsfd::{NsHandle, NsType, Task};
-use std::io;
+use rustix::mount::{MountFlags, UnmountFlags};
+use rustix::thread::UnshareFlags;
 
 /// What `/proc` is in the mount namespace of a case.
 #[derive(Clone, Copy)]
@@ -23,11 +24,8 @@ enum Proc {
 /// Makes `/proc` what `p` says, in the calling child's private mount namespace.
 fn arrange_proc(p: Proc) -> Result<(), String> {
     let detach = || {
-        // SAFETY: a string literal path; MNT_DETACH takes nothing else.
-        if unsafe { libc::umount2(c"/proc".as_ptr(), libc::MNT_DETACH) } < 0 {
-            return Err(format!("umount /proc: {}", io::Error::last_os_error()));
-        }
-        Ok(())
+        rustix::mount::unmount("/proc", UnmountFlags::DETACH)
+            .map_err(|e| format!("umount /proc: {e}"))
     };
     match p {
         Proc::Own => Ok(()),
@@ -37,27 +35,12 @@ fn arrange_proc(p: Proc) -> Result<(), String> {
             // pid 1 of a new pid namespace mounts its procfs on /proc of
             // this mount namespace, then exits.
             crate::child::run(|| {
-                // SAFETY: plain system call on an integer.
-                if unsafe { libc::unshare(libc::CLONE_NEWPID) } < 0 {
-                    return Err(format!(
-                        "unshare(CLONE_NEWPID): {}",
-                        io::Error::last_os_error()
-                    ));
-                }
+                // SAFETY: CLONE_NEWPID leaves the descriptor table shared (no CLONE_FILES).
+                unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWPID) }
+                    .map_err(|e| format!("unshare(CLONE_NEWPID): {e}"))?;
                 crate::child::run(|| {
-                    // SAFETY: string literals; procfs takes no data here.
-                    if unsafe {
-                        libc::mount(
-                            c"proc".as_ptr(),
-                            c"/proc".as_ptr(),
-                            c"proc".as_ptr(),
-                            0,
-                            std::ptr::null(),
-                        )
-                    } < 0
-                    {
-                        return Err(format!("mount proc: {}", io::Error::last_os_error()));
-                    }
+                    rustix::mount::mount("proc", "/proc", "proc", MountFlags::empty(), None)
+                        .map_err(|e| format!("mount proc: {e}"))?;
                     Ok(String::new())
                 })
             })?;
@@ -93,13 +76,9 @@ fn check_pinned(h: &NsHandle, path: &str) -> Result<(), String> {
 fn pin_case(p: Proc, proc_route: Option<i32>) -> Result<String, String> {
     unshare_mounts()?;
     arrange_proc(p)?;
-    // SAFETY: plain system call on an integer.
-    if unsafe { libc::unshare(libc::CLONE_NEWUTS) } < 0 {
-        return Err(format!(
-            "unshare(CLONE_NEWUTS): {}",
-            io::Error::last_os_error()
-        ));
-    }
+    // SAFETY: CLONE_NEWUTS leaves the descriptor table shared (no CLONE_FILES).
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUTS) }
+        .map_err(|e| format!("unshare(CLONE_NEWUTS): {e}"))?;
     let h = NsHandle::open(Task::Current, NsType::Uts).map_err(|e| format!("nsfd: {e}"))?;
     let (a, b, c) = ("/tmp/nsfd-pin-a", "/tmp/nsfd-pin-b", "/tmp/nsfd-pin-c");
     for path in [a, b, c] {

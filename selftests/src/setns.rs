@@ -5,33 +5,29 @@ use crate::child::{self, Holder};
 use crate::common::*;
 use crate::ktap::{check, Cases};
 use crate::sys::*;
+use rustix::process::{Pid, PidfdFlags, Signal};
+use rustix::thread::{LinkNameSpaceType, UnshareFlags};
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 
 pub(crate) fn as_root() -> Result<(), String> {
     Ok(())
 }
 
 pub(crate) fn as_nobody() -> Result<(), String> {
-    // SAFETY: plain credential system call.
-    let gid = unsafe { libc::setresgid(65534, 65534, 65534) };
-    // SAFETY: plain credential system call.
-    let uid = unsafe { libc::setresuid(65534, 65534, 65534) };
-    if gid < 0 || uid < 0 {
-        return Err(format!("drop to nobody: {}", io::Error::last_os_error()));
-    }
-    Ok(())
+    use rustix::process::{Gid, Uid};
+    // rustix's calls are per thread (libc's process-wide): the same here,
+    // as a prep runs first thing in a forked, single-threaded child.
+    let nobody = (Gid::from_raw(65534), Uid::from_raw(65534));
+    rustix::thread::set_thread_res_gid(nobody.0, nobody.0, nobody.0)
+        .and_then(|_| rustix::thread::set_thread_res_uid(nobody.1, nobody.1, nobody.1))
+        .map_err(|e| format!("drop to nobody: {e}"))
 }
 
 pub(crate) fn in_new_userns() -> Result<(), String> {
-    // SAFETY: plain system call.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER) } < 0 {
-        return Err(format!(
-            "unshare(CLONE_NEWUSER): {}",
-            io::Error::last_os_error()
-        ));
-    }
-    Ok(())
+    // SAFETY: CLONE_NEWUSER leaves the descriptor table shared (no CLONE_FILES).
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }
+        .map_err(|e| format!("unshare(CLONE_NEWUSER): {e}"))
 }
 
 pub(crate) fn multithreaded() -> Result<(), String> {
@@ -42,23 +38,23 @@ pub(crate) fn multithreaded() -> Result<(), String> {
 
 pub(crate) fn sharing_fs_struct() -> Result<(), String> {
     // A process, not a thread, that shares the caller's fs_struct (CLONE_FS).
-    // SAFETY: getpid has no preconditions.
-    let caller = unsafe { libc::getpid() };
+    let caller = rustix::process::getpid();
+    // Raw clone: rustix has none.
     // SAFETY: clone without CLONE_VM behaves as fork; the child only waits to die.
     let pid = unsafe { libc::syscall(libc::SYS_clone, libc::CLONE_FS | libc::SIGCHLD, 0, 0, 0, 0) };
     match pid {
         0 => {
-            // SAFETY: plain system calls in the child. It holds none of the
-            // caller's descriptors (a pipe's reader would wait for it), and
-            // dies with the caller, also when the caller is gone before prctl.
-            unsafe {
-                libc::close_range(3, u32::MAX, 0);
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                if libc::getppid() == caller {
-                    libc::pause();
-                }
-                libc::_exit(0)
+            // It holds none of the caller's descriptors (a pipe's reader
+            // would wait for it), and dies with the caller, also when the
+            // caller is gone before prctl. close_range is libc's: rustix has none.
+            // SAFETY: the child uses no descriptor after closing them all.
+            unsafe { libc::close_range(3, u32::MAX, 0) };
+            let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+            if rustix::process::getppid() == Some(caller) {
+                rustix::event::pause();
             }
+            // SAFETY: leave the clone without the caller's atexit handlers.
+            unsafe { libc::_exit(0) }
         }
         p if p < 0 => Err(format!("clone(CLONE_FS): {}", io::Error::last_os_error())),
         _ => Ok(()),
@@ -96,33 +92,29 @@ pub(crate) fn setns_errors(c: &mut Cases) {
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(regular file)")
     });
     c.case("setns_memfd_einval", move || {
-        // SAFETY: valid name.
-        let fd = unsafe { libc::memfd_create(c"nsfd".as_ptr(), libc::MFD_CLOEXEC) };
-        let f = ok(own(fd), "memfd_create")?;
+        let fd = rustix::fs::memfd_create(c"nsfd", rustix::fs::MemfdFlags::CLOEXEC);
+        let f = ok(fd.map_err(io::Error::from), "memfd_create")?;
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(memfd)")
     });
     c.case("setns_eventfd_einval", move || {
-        // SAFETY: plain system call.
-        let f = ok(
-            own(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) }),
-            "eventfd",
-        )?;
+        let fd = rustix::event::eventfd(0, rustix::event::EventfdFlags::CLOEXEC);
+        let f = ok(fd.map_err(io::Error::from), "eventfd")?;
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(eventfd)")
     });
     c.case("setns_socket_einval", move || {
-        // SAFETY: plain system call.
-        let f = ok(
-            own(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) }),
-            "socket",
-        )?;
+        use rustix::net::{AddressFamily, SocketFlags, SocketType};
+        let fd = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        );
+        let f = ok(fd.map_err(io::Error::from), "socket")?;
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(socket)")
     });
     c.case("setns_pidfd_bad_flags_einval", move || {
-        // SAFETY: plain system call.
-        let pfd = ok(
-            own(unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as i32),
-            "pidfd_open",
-        )?;
+        let pfd = rustix::process::pidfd_open(rustix::process::getpid(), PidfdFlags::empty());
+        let pfd = ok(pfd.map_err(io::Error::from), "pidfd_open")?;
         expect_errno(setns(&pfd, 0), libc::EINVAL, "setns(pidfd, 0)")?;
         expect_errno(setns(&pfd, -1), libc::EINVAL, "setns(pidfd, -1)")?;
         expect_errno(
@@ -133,11 +125,10 @@ pub(crate) fn setns_errors(c: &mut Cases) {
     });
     c.case("setns_pidfd_exited_esrch", move || {
         let holder = Holder::spawn(0, || ()).map_err(fail)?;
-        // SAFETY: plain system call.
-        let pfd = ok(
-            own(unsafe { libc::syscall(libc::SYS_pidfd_open, holder.pid, 0) } as i32),
-            "pidfd_open",
-        )?;
+        let pfd = Pid::from_raw(holder.pid)
+            .ok_or(rustix::io::Errno::SRCH)
+            .and_then(|p| rustix::process::pidfd_open(p, PidfdFlags::empty()));
+        let pfd = ok(pfd.map_err(io::Error::from), "pidfd_open")?;
         holder.exit();
         expect_errno(
             setns(&pfd, libc::CLONE_NEWUTS),
@@ -152,17 +143,22 @@ pub(crate) fn round_trips(c: &mut Cases) {
         child_case(|| {
             let orig = nsfd(0, libc::CLONE_NEWNET as _).map_err(|e| e.to_string())?;
             let before = own_ino("net");
-            // SAFETY: plain system call.
-            if unsafe { libc::unshare(libc::CLONE_NEWNET) } < 0 {
+            // SAFETY: CLONE_NEWNET leaves the descriptor table shared (no CLONE_FILES).
+            if unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNET) }.is_err() {
                 return Err("unshare".into());
             }
             let new = nsfd(0, libc::CLONE_NEWNET as _).map_err(|e| e.to_string())?;
             let inside = own_ino("net");
-            setns(&orig, libc::CLONE_NEWNET).map_err(|e| format!("setns back: {e}"))?;
+            rustix::thread::move_into_link_name_space(
+                orig.as_fd(),
+                Some(LinkNameSpaceType::Network),
+            )
+            .map_err(|e| format!("setns back: {e}"))?;
             if own_ino("net") != before {
                 return Err("not back in the original net namespace".into());
             }
-            setns(&new, 0).map_err(|e| format!("setns again: {e}"))?;
+            rustix::thread::move_into_link_name_space(new.as_fd(), None)
+                .map_err(|e| format!("setns again: {e}"))?;
             if own_ino("net") != inside {
                 return Err("not in the new net namespace again".into());
             }
@@ -171,19 +167,14 @@ pub(crate) fn round_trips(c: &mut Cases) {
     });
     c.case("round_trip_mnt_sees_its_mounts", move || {
         let holder = Holder::spawn(libc::CLONE_NEWNS, || {
-            let (t, s) = (c"tmpfs", c"/mnt");
-            // SAFETY: valid strings. Make the mount private to this namespace, then mount.
-            unsafe {
-                libc::mount(
-                    std::ptr::null(),
-                    c"/".as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                );
-                libc::mount(t.as_ptr(), s.as_ptr(), t.as_ptr(), 0, std::ptr::null());
-                std::fs::write("/mnt/nsfd-marker", b"x").ok();
-            }
+            use rustix::mount::{MountFlags, MountPropagationFlags};
+            // Make the mount private to this namespace, then mount.
+            let _ = rustix::mount::mount_change(
+                "/",
+                MountPropagationFlags::REC | MountPropagationFlags::PRIVATE,
+            );
+            let _ = rustix::mount::mount("tmpfs", "/mnt", "tmpfs", MountFlags::empty(), None);
+            std::fs::write("/mnt/nsfd-marker", b"x").ok();
         })
         .map_err(fail)?;
         let h = ok(nsfd(holder.pid, libc::CLONE_NEWNS as _), "nsfd(mnt)")?;
@@ -191,7 +182,8 @@ pub(crate) fn round_trips(c: &mut Cases) {
         let hp = format!("/proc/self/fd/{}", h.as_raw_fd());
         let out = child::run(move || {
             let f = open_ro(&hp).map_err(|e| e.to_string())?;
-            setns(&f, libc::CLONE_NEWNS).map_err(|e| format!("setns: {e}"))?;
+            rustix::thread::move_into_link_name_space(f.as_fd(), Some(LinkNameSpaceType::Mount))
+                .map_err(|e| format!("setns: {e}"))?;
             Ok(std::path::Path::new("/mnt/nsfd-marker")
                 .exists()
                 .to_string())
@@ -215,12 +207,16 @@ pub(crate) fn round_trips(c: &mut Cases) {
         let out = child::run(move || {
             let own_before = own_ino("pid");
             let f = open_ro(&hp).map_err(|e| e.to_string())?;
-            setns(&f, libc::CLONE_NEWPID).map_err(|e| format!("setns: {e}"))?;
+            rustix::thread::move_into_link_name_space(
+                f.as_fd(),
+                Some(LinkNameSpaceType::ProcessID),
+            )
+            .map_err(|e| format!("setns: {e}"))?;
             let own_after = own_ino("pid");
             let child = own_ino("pid_for_children");
             // A child lands in it, with a pid of that namespace.
-            // SAFETY: getpid has no preconditions.
-            let pid_in_child = child::run(|| Ok(unsafe { libc::getpid() }.to_string()))?;
+            let pid_in_child =
+                child::run(|| Ok(rustix::process::getpid().as_raw_pid().to_string()))?;
             Ok(format!(
                 "{} {} {} {}",
                 own_before == own_after,

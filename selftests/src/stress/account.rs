@@ -22,6 +22,7 @@ pub fn file_handle(fd: &impl AsRawFd) -> Option<Vec<u8>> {
     let mut buf = [0u8; 8 + 64];
     buf[..4].copy_from_slice(&64u32.to_ne_bytes());
     let mut mount_id: libc::c_int = 0;
+    // Raw: rustix has no name_to_handle_at.
     // SAFETY: `buf` starts with a struct file_handle whose handle_bytes (64) fits in it.
     let r = unsafe {
         libc::syscall(
@@ -43,6 +44,7 @@ pub fn file_handle(fd: &impl AsRawFd) -> Option<Vec<u8>> {
 /// Whether the namespace of a handle from `file_handle` still exists.
 fn handle_opens(h: &[u8]) -> bool {
     let mut buf = h.to_vec();
+    // Raw: rustix has no open_by_handle_at, and FD_NSFS_ROOT is no descriptor.
     // SAFETY: `buf` is a struct file_handle as name_to_handle_at wrote it.
     let fd = unsafe {
         libc::syscall(

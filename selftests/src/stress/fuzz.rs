@@ -7,9 +7,10 @@ use crate::account::file_handle;
 use crate::stats::{res, Budget, Stats};
 use crate::sys::{any_for_children_type, any_type, nsfd, Flag, NsType, NSFD_FOR_CHILDREN};
 use crate::Opts;
-use std::ffi::CString;
+use rustix::fs::{Mode, OFlags};
+use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, WaitOptions};
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// Every `CLONE_NEW*` flag.
 const CLONE_NEW_ALL: u64 = (libc::CLONE_NEWNS
@@ -53,23 +54,17 @@ fn exited_child(reap: bool) -> libc::pid_t {
         // SAFETY: leave at once.
         unsafe { libc::_exit(0) };
     }
+    let Some(child) = (pid > 0).then(|| Pid::from_raw(pid)).flatten() else {
+        return pid;
+    };
     if reap {
-        let mut st = 0;
-        // SAFETY: our child.
-        unsafe { libc::waitpid(pid, &mut st, 0) };
+        let _ = rustix::process::waitpid(Some(child), WaitOptions::empty());
     } else {
-        // Until it is a zombie.
-        // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: `info` is a valid out-buffer; WNOWAIT leaves the zombie.
-        unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as _,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
+        // Until it is a zombie: WNOWAIT leaves it.
+        let _ = rustix::process::waitid(
+            WaitId::Pid(child),
+            WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
+        );
     }
     pid
 }
@@ -98,8 +93,7 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
     };
     let zombie = exited_child(false);
     let reaped = exited_child(true);
-    // SAFETY: getpid has no preconditions.
-    let me = unsafe { libc::getpid() };
+    let me = rustix::process::getpid().as_raw_pid();
     let alive_pid = alive.pid;
     // In the initial pid namespace pid 2 is kthreadd, which never exits.
     let kthreadd = own_ino(NsType::Pid) == PID_NS_INIT_INO;
@@ -118,6 +112,7 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
             _ => r.i32(..),
         };
         let nstype = random_nstype(&mut r);
+        // Raw: any pid and nstype, as libnsfd's typed calls take none.
         // SAFETY: nsfd takes two integers; a descriptor it returns is closed below.
         let fd = res(unsafe {
             libc::syscall(
@@ -160,9 +155,10 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
         }
     }
     drop(alive);
-    let mut s = 0;
-    // SAFETY: reaping our zombie.
-    unsafe { libc::waitpid(zombie, &mut s, 0) };
+    // Reaping our zombie.
+    if let Some(z) = (zombie > 0).then(|| Pid::from_raw(zombie)).flatten() {
+        let _ = rustix::process::waitpid(Some(z), WaitOptions::empty());
+    }
     st
 }
 
@@ -248,19 +244,25 @@ fn owned(
     }
 }
 
-fn open_flags(path: &str, flags: libc::c_int) -> std::io::Result<OwnedFd> {
-    let c = CString::new(path).unwrap();
-    // SAFETY: valid string.
-    let fd = res(unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC) } as _)?;
-    // SAFETY: our new descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+fn open_flags(path: &str, flags: OFlags) -> std::io::Result<OwnedFd> {
+    Ok(rustix::fs::open(
+        path,
+        flags | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
 }
 
+/// rustix's pidfd_open on the raw pid and flags the callers hold (EINVAL
+/// for a pid below 1, as the kernel's).
 pub(crate) fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> std::io::Result<OwnedFd> {
-    // SAFETY: pidfd_open takes integers.
-    let fd = res(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) })?;
-    // SAFETY: our new descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    let pid = (pid > 0)
+        .then(|| Pid::from_raw(pid))
+        .flatten()
+        .ok_or(rustix::io::Errno::INVAL)?;
+    Ok(rustix::process::pidfd_open(
+        pid,
+        PidfdFlags::from_bits_retain(flags),
+    )?)
 }
 
 const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
@@ -273,9 +275,10 @@ fn reaped_pidfd() -> std::io::Result<OwnedFd> {
         return Err(std::io::Error::last_os_error());
     }
     let fd = pidfd_open(pid, 0);
-    let mut st = 0;
-    // SAFETY: reaping our zombie.
-    unsafe { libc::waitpid(pid, &mut st, 0) };
+    // Reaping our zombie.
+    if let Some(z) = Pid::from_raw(pid) {
+        let _ = rustix::process::waitpid(Some(z), WaitOptions::empty());
+    }
     fd
 }
 
@@ -300,7 +303,7 @@ fn setns_pool(
         owned(
             st,
             format!("/proc/child/ns/{}", t.name()),
-            open_flags(&format!("/proc/{child}/ns/{}", t.name()), libc::O_RDONLY),
+            open_flags(&format!("/proc/{child}/ns/{}", t.name()), OFlags::RDONLY),
             ns,
             &mut pool,
         );
@@ -322,11 +325,11 @@ fn setns_pool(
     });
     let pidfd = pidfd_open(std::process::id() as _, 0);
     owned(st, "own pidfd", pidfd, Kind::OwnPidfd, &mut pool);
-    let file = open_flags("/proc/self/status", libc::O_RDONLY);
+    let file = open_flags("/proc/self/status", OFlags::RDONLY);
     owned(st, "regular file", file, Kind::Other, &mut pool);
-    let path = open_flags("/proc/self/ns/uts", libc::O_PATH);
+    let path = open_flags("/proc/self/ns/uts", OFlags::PATH);
     owned(st, "O_PATH nsfs file", path, Kind::Bad, &mut pool);
-    let path = open_flags("/proc/self/status", libc::O_PATH);
+    let path = open_flags("/proc/self/status", OFlags::PATH);
     owned(st, "O_PATH regular file", path, Kind::Bad, &mut pool);
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
     let sock = rustix::net::socket_with(
@@ -352,7 +355,7 @@ fn setns_pool(
     );
     // What opens a descriptor after this closes it before the next call:
     // the number is closed whenever setns() gets it.
-    let closed = open_flags("/proc/self/status", libc::O_RDONLY)
+    let closed = open_flags("/proc/self/status", OFlags::RDONLY)
         .map(|f| f.as_raw_fd())
         .unwrap_or(1000);
     for (what, fd) in [
@@ -487,18 +490,14 @@ fn setns_batch(
     reaped: RawFd,
 ) -> Stats {
     let mut st = Stats::default();
-    let mut p = [0; 2];
-    // SAFETY: room for two descriptors.
-    if unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+    let Ok((rd, wr)) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC) else {
         st.violate("pipe2 failed".into());
         return st;
-    }
+    };
     let _ = std::io::stdout().flush();
     // SAFETY: the stress process is single-threaded between phases.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
-        // SAFETY: our pipe's ends.
-        let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(p[0]), OwnedFd::from_raw_fd(p[1])) };
         drop(rd);
         let mut st = Stats::default();
         let mut r =
@@ -530,6 +529,7 @@ fn setns_batch(
             let f = &pool[r.usize(..pool.len())];
             let flags = random_setns_flags(&mut r);
             let want = me.setns(f.kind, flags, &of_child);
+            // Raw: any descriptor number, any flags.
             // SAFETY: setns takes integers; the descriptor may be anything.
             let x = res(unsafe { libc::setns(f.fd, flags) } as _);
             let away = me.user != home;
@@ -563,7 +563,7 @@ fn setns_batch(
                 // namespace always can.
                 for (t, h) in &own {
                     if joined.iter().any(|(j, _)| j.flag() == t.flag()) {
-                        if let Err(e) = crate::sys::setns(h, 0) {
+                        if let Err(e) = rustix::thread::move_into_link_name_space(h.as_fd(), None) {
                             st.violate(format!("{}: back to own {}: {e}", what(), t.name()));
                         }
                     }
@@ -589,14 +589,15 @@ fn setns_batch(
         // SAFETY: leave without the parent's exit handlers.
         unsafe { libc::_exit(0) };
     }
-    // SAFETY: our pipe's ends.
-    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(p[0]), OwnedFd::from_raw_fd(p[1])) };
     drop(wr);
     let mut text = String::new();
     let _ = std::fs::File::from(rd).read_to_string(&mut text);
-    let mut status = 0;
-    // SAFETY: our child.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
+    // As before, a wait that fails counts as status 0.
+    let status = (pid > 0)
+        .then(|| Pid::from_raw(pid))
+        .flatten()
+        .and_then(|p| rustix::process::waitpid(Some(p), WaitOptions::empty()).ok()?)
+        .map_or(0, |(_, s)| s.as_raw());
     if status != 0 {
         st.violate(format!(
             "seed {} batch {batch}: the fuzzing child died (status {status:#x})",
@@ -677,30 +678,31 @@ struct Pointers {
 
 impl Pointers {
     fn new() -> Pointers {
-        // SAFETY: fresh anonymous mappings; one is left read-only, one is unmapped again.
-        unsafe {
-            let ro = libc::mmap(
-                std::ptr::null_mut(),
-                4096,
-                libc::PROT_READ,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            let gone = libc::mmap(
-                std::ptr::null_mut(),
-                4096,
-                libc::PROT_READ,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            libc::munmap(gone, 4096);
-            Pointers {
-                buf: vec![0; 1 << 16],
-                ro: ro as usize,
-                unmapped: gone as usize,
+        use rustix::mm::{MapFlags, ProtFlags};
+        // A failed mmap is MAP_FAILED (-1), as before: an address the kernel refuses too.
+        let map = || {
+            // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing
+            // overlaps nothing of ours.
+            unsafe {
+                rustix::mm::mmap_anonymous(
+                    std::ptr::null_mut(),
+                    4096,
+                    ProtFlags::READ,
+                    MapFlags::PRIVATE,
+                )
             }
+            .map_or(usize::MAX, |p| p as usize)
+        };
+        // One is left read-only, one is unmapped again.
+        let (ro, gone) = (map(), map());
+        if gone != usize::MAX {
+            // SAFETY: our own mapping, which nothing refers to.
+            let _ = unsafe { rustix::mm::munmap(gone as *mut _, 4096) };
+        }
+        Pointers {
+            buf: vec![0; 1 << 16],
+            ro,
+            unmapped: gone,
         }
     }
 
@@ -859,6 +861,7 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
     // Without the directory's own descriptor, closed again by now.
     let before: std::collections::HashSet<RawFd> = listed
         .into_iter()
+        // Raw: any number, open or not; rustix takes only open descriptors.
         // SAFETY: F_GETFD only asks whether a number is open.
         .filter(|fd| unsafe { libc::fcntl(*fd, libc::F_GETFD) } >= 0)
         .collect();
@@ -892,6 +895,7 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
             },
         };
         let (arg, ptr) = ptrs.pick(&mut r);
+        // Raw: any command and argument, which rustix's typed ioctls do not take.
         // SAFETY: every pointer `arg` can be is either our own buffer, large
         // enough for any size an ioctl number encodes, or memory the kernel
         // must refuse to touch (EFAULT): no random address of our own.
