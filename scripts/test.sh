@@ -119,7 +119,7 @@ else
 	summary
 	exit 1
 fi
-cargo test --locked >"$results/cargo-test.log" 2>&1
+cargo test --locked -- --include-ignored >"$results/cargo-test.log" 2>&1
 ct=$?
 {
 	# "test NAME ... STATUS" as "NAME ok|fail|skip ignored"; a doctest's

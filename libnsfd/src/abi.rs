@@ -1,7 +1,7 @@
 //! The nsfd ABI, as the kernel series adds it to the uapi headers (patch
 //! 0001: `<asm-generic/unistd.h>`, the architectures' tables and
 //! `<linux/nsfd.h>`). Written down here so that the crate builds on its own;
-//! the selftests' host test `libnsfd_abi_matches_the_headers` compares these
+//! the selftests' host test `written_down_numbers_match_the_headers` compares these
 //! with the headers of the kernel built from the series.
 
 /// `__NR_nsfd` of the generic table, which every architecture's table
