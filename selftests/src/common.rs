@@ -6,7 +6,8 @@ use crate::sys::*;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
 
-pub(crate) use nsfd_testutil::errno::{own, sys_result};
+pub(crate) use nsfd_testutil::errno::own;
+
 pub(crate) use nsfd_testutil::mounts::{bind as mount_bind, touch, umount};
 
 pub(crate) fn fail(msg: impl Into<String>) -> Outcome {
@@ -85,14 +86,6 @@ pub(crate) fn own_ino(name: &str) -> u64 {
     stat(&format!("/proc/self/ns/{name}"))
         .map(|s| s.st_ino)
         .unwrap_or(0)
-}
-
-pub(crate) struct FakeFd(pub(crate) i32);
-
-impl AsRawFd for FakeFd {
-    fn as_raw_fd(&self) -> i32 {
-        self.0
-    }
 }
 
 pub(crate) fn child_case(f: impl FnOnce() -> Result<String, String>) -> Result<(), Outcome> {

@@ -50,10 +50,7 @@ pub(crate) fn compat_entries(c: &mut Cases) {
             if got != before {
                 return Err(format!("i386 handle ino {got}, /proc/self/ns/uts {before}"));
             }
-            let flags = rustix::thread::UnshareFlags::NEWUTS;
-            // SAFETY: CLONE_NEWUTS leaves the descriptor table shared (no CLONE_FILES).
-            if unsafe { rustix::thread::unshare_unsafe(flags) }.is_err() || own_ino("uts") == before
-            {
+            if crate::child::unshare(libc::CLONE_NEWUTS).is_err() || own_ino("uts") == before {
                 return Err("unshare(CLONE_NEWUTS) failed".into());
             }
             want(

@@ -23,13 +23,10 @@ const NOBODY: u32 = 65534;
 
 /// The helper's whole life: a new UTS namespace, a moment in it, exit.
 pub fn helper() -> ! {
-    let flags = rustix::thread::UnshareFlags::NEWUTS;
-    // SAFETY: CLONE_NEWUTS leaves the descriptor table shared (no CLONE_FILES).
-    let code = i32::from(unsafe { rustix::thread::unshare_unsafe(flags) }.is_err());
+    let code = i32::from(crate::child::unshare(libc::CLONE_NEWUTS).is_err());
     std::thread::sleep(std::time::Duration::from_micros(2000));
-    // SAFETY: leave at once, as the helper always has (rustix's exit is in
-    // its unstable runtime module).
-    unsafe { libc::_exit(code) }
+    // Leave at once, as the helper always has.
+    crate::child::exit_now(code)
 }
 
 fn setuid_copy(dir: &str) -> Result<String, String> {
@@ -60,20 +57,18 @@ fn race(helper: &str, own_uts: u64) -> Result<String, String> {
     let (mut handles, mut refused) = (0, 0);
     for _ in 0..ROUNDS {
         // SAFETY: single-threaded process; the child only execs or exits.
-        let pid = unsafe { libc::fork() };
-        if pid == 0 {
-            let argv = [path.as_ptr(), arg.as_ptr(), std::ptr::null()];
-            // libc's execv: rustix's execve is in its unstable runtime module.
-            // SAFETY: a NULL-terminated argv of C strings that outlive the call.
-            unsafe {
-                libc::execv(path.as_ptr(), argv.as_ptr());
-                libc::_exit(127);
+        let pid = match unsafe { crate::child::fork() } {
+            Ok(Some(pid)) => pid,
+            Ok(None) => {
+                let argv = [path.as_ptr(), arg.as_ptr(), std::ptr::null()];
+                // libc's execv: rustix's execve is in its unstable runtime module.
+                // SAFETY: a NULL-terminated argv of C strings that outlive the call.
+                unsafe { libc::execv(path.as_ptr(), argv.as_ptr()) };
+                crate::child::exit_now(127)
             }
-        }
-        let child = (pid > 0)
-            .then(|| Pid::from_raw(pid))
-            .flatten()
-            .ok_or_else(|| format!("fork: {}", std::io::Error::last_os_error()))?;
+            Err(e) => return Err(format!("fork: {e}")),
+        };
+        let child = Pid::from_raw(pid).ok_or("fork: no pid")?;
         let status = loop {
             match rustix::process::waitpid(Some(child), WaitOptions::NOHANG) {
                 Ok(None) => {}

@@ -4,6 +4,7 @@
 use crate::common::*;
 use crate::ktap::{check, Cases, Outcome};
 use crate::sys::*;
+use std::io;
 use std::os::fd::AsRawFd;
 
 pub(crate) fn handle_rules(c: &mut Cases) {
@@ -63,17 +64,15 @@ pub(crate) fn file_rules(c: &mut Cases) {
     c.case("handle_read_einval", move || {
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
         let mut b = [0u8; 8];
-        // SAFETY: valid buffer.
-        let r = unsafe { libc::read(h.as_raw_fd(), b.as_mut_ptr().cast(), b.len()) };
-        expect_errno(sys_result(r), libc::EINVAL, "read")
+        let r = rustix::io::read(&h, &mut b[..]).map_err(io::Error::from);
+        expect_errno(r, libc::EINVAL, "read")
     });
     c.case("handle_write_fails_as_nsfs", move || {
         // The handle is O_RDONLY: the VFS answers EBADF before the file is asked, as for
         // any read-only descriptor and for nsfs files.
         let h = ok(nsfd(0, libc::CLONE_NEWUTS as _), "nsfd")?;
-        // SAFETY: valid buffer.
-        let r = unsafe { libc::write(h.as_raw_fd(), b"x".as_ptr().cast(), 1) };
-        expect_errno(sys_result(r), libc::EBADF, "write")?;
+        let r = rustix::io::write(&h, b"x").map_err(io::Error::from);
+        expect_errno(r, libc::EBADF, "write")?;
         // It cannot be reopened for writing, even by root: like nsfs inodes it is immutable.
         let open_rw = |p: String| {
             std::fs::OpenOptions::new()

@@ -12,7 +12,7 @@ use crate::common::*;
 use crate::ktap::Cases;
 use crate::sys::*;
 use nsfd::{NsHandle, Pid, Task};
-use std::io::{self, Read};
+use nsfd_testutil::child::{unshare, Holder, Holders};
 use std::time::{Duration, Instant};
 
 /// Namespaces per round.
@@ -20,62 +20,19 @@ const K: usize = 6;
 /// How long the second round waits for the first round's namespaces to be freed.
 const FREE_WAIT: Duration = Duration::from_secs(30);
 
-/// A child that made one new namespace with `unshare()` and keeps it until dropped (killed:
-/// a release pipe would not do, since later sitters inherit its write end).
-struct Sitter {
-    pid: libc::pid_t,
-}
-
-/// Forks a child that unshares `flag` and sits; `Err(errno)` of its `unshare()`.
-fn sit_in_new(flag: libc::c_int) -> Result<Sitter, i32> {
-    let (ready_rd, ready_wr) =
-        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(|e| e.raw_os_error())?;
-    // SAFETY: the test process is single-threaded; the child only makes system calls.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(errno_of(&io::Error::last_os_error()));
-    }
-    if pid == 0 {
-        let flags = rustix::thread::UnshareFlags::from_bits_retain(flag as u32);
-        // SAFETY: `flag` is one CLONE_NEW* flag: the descriptor table stays shared.
-        let e = match unsafe { rustix::thread::unshare_unsafe(flags) } {
-            Err(e) => e.raw_os_error() as u8,
-            Ok(()) => 0,
-        };
-        let _ = rustix::io::write(&ready_wr, &[e]);
-        loop {
-            // The sitter waits here until it is killed.
-            rustix::event::pause();
-        }
-    }
-    drop(ready_wr);
-    let s = Sitter { pid };
-    let mut e = [0xffu8];
-    let _ = std::fs::File::from(ready_rd).read_exact(&mut e);
-    match e[0] {
-        0 => Ok(s),
-        e => Err(i32::from(e)),
-    }
-}
-
-impl Drop for Sitter {
-    fn drop(&mut self) {
-        // Our own child, not reaped before this: the pid is still its.
-        if let Some(pid) = rustix::process::Pid::from_raw(self.pid) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-        }
-        crate::child::wait(self.pid);
-    }
+/// Forks a holder that unshares `flag` and sits until let go; `Err(errno)` of its `unshare()`
+/// (or of the fork). Holders that live at once are kept in [`Holders`]: they are let go
+/// youngest first, as each holds the release ends of those made before it.
+fn sit_in_new(flag: libc::c_int) -> Result<Holder, i32> {
+    Holder::spawn_bare(flag).map_err(|e| errno_of(&e))
 }
 
 /// A user namespace of the calling child's own (root in it is the caller) with a private mount
 /// namespace it owns.
 fn own_user_namespace() -> Result<(), String> {
-    use rustix::thread::UnshareFlags;
     let uid = rustix::process::getuid().as_raw();
     let gid = rustix::process::getgid().as_raw();
-    // SAFETY: no CLONE_FILES: the descriptor table stays shared.
-    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER | UnshareFlags::NEWNS) }
+    unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS)
         .map_err(|e| format!("unshare(USER|NS): {e}"))?;
     for (file, text) in [
         ("setgroups", "deny".to_string()),
@@ -95,7 +52,7 @@ fn own_user_namespace() -> Result<(), String> {
 
 /// Takes the namespace `s` made through every route: a handle (nsfd(2)), a bind mount of it,
 /// a reopen of the bind mount, setns(2) of that in a child, and an unmount.
-fn use_namespace(s: &Sitter, ty: NsType, path: &str) -> Result<(), String> {
+fn use_namespace(s: &Holder, ty: NsType, path: &str) -> Result<(), String> {
     let task = Task::from(Pid::from_raw(s.pid));
     let h = NsHandle::open(task, ty).map_err(|e| format!("nsfd({}, {}): {e}", s.pid, ty.name()))?;
     h.bind_mount(path)
@@ -127,7 +84,7 @@ fn freed_exactly(ty: NsType, flag: libc::c_int, limit_name: &str) -> Result<Stri
         touch(p)?;
     }
     // Round 1: K namespaces, each taken through every route, then all dropped.
-    let mut held = vec![];
+    let mut held = Holders::default();
     for p in &paths {
         let s = sit_in_new(flag)
             .map_err(|e| format!("round 1, namespace {}: {}", held.len() + 1, errno_name(e)))?;
@@ -138,7 +95,7 @@ fn freed_exactly(ty: NsType, flag: libc::c_int, limit_name: &str) -> Result<Stri
     // Round 2: as many as the limit allows, once the first round's are freed.
     let n = K + spare;
     let deadline = Instant::now() + FREE_WAIT;
-    let mut held = vec![];
+    let mut held = Holders::default();
     while held.len() < n {
         match sit_in_new(flag) {
             Ok(s) => held.push(s),

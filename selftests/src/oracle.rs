@@ -10,38 +10,17 @@
 //! open `/proc/PID/ns/TYPE` instead, the route nsfd() replaces, so that each
 //! handle outcome is compared with that file's.
 
-use crate::child;
-use crate::common::{all_kinds, mount_bind, touch, umount, FakeFd};
+use crate::child::{self, exit_now, fork, fork_child, unshare};
+use crate::common::{all_kinds, mount_bind, touch, umount};
 use crate::setns::{as_root, mismatch, Prep, CALLERS};
 use crate::sys::*;
-use rustix::process::{Pid, PidfdFlags, Signal};
-use rustix::thread::UnshareFlags;
+use rustix::process::{Pid, Signal};
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 /// A namespace by inode number and NS_GET_ID, per kind ("net", "pid_for_children").
 type NsMap = BTreeMap<&'static str, (u64, u64)>;
-
-/// `<linux/pidfd.h>`: PIDFD_THREAD (which rustix does not name) and the
-/// PIDFD_GET_*_NAMESPACE ioctls.
-const PIDFD_THREAD: PidfdFlags = PidfdFlags::from_bits_retain(libc::O_EXCL as libc::c_uint);
-fn pidfd_get_ns(kind: &str) -> libc::c_ulong {
-    let nr = match kind {
-        "cgroup" => 1,
-        "ipc" => 2,
-        "mnt" => 3,
-        "net" => 4,
-        "pid" => 5,
-        "pid_for_children" => 6,
-        "time" => 7,
-        "time_for_children" => 8,
-        "user" => 9,
-        "uts" => 10,
-        _ => unreachable!("no such kind {kind}"),
-    };
-    (0xff << 8) | nr
-}
 
 const ALL_FLAGS: libc::c_int = libc::CLONE_NEWUSER
     | libc::CLONE_NEWNS
@@ -76,24 +55,21 @@ const TIME_OFFSET_SECS: i64 = 1000;
 /// process runs the rest of the case; the one in between waits and passes
 /// its status on.
 fn in_child_pid_namespace() -> Result<(), String> {
-    // SAFETY: CLONE_NEWPID leaves the descriptor table shared (no CLONE_FILES).
-    if let Err(e) = unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWPID) } {
-        return Err(format!("unshare(CLONE_NEWPID): {}", io::Error::from(e)));
-    }
+    unshare(libc::CLONE_NEWPID).map_err(|e| format!("unshare(CLONE_NEWPID): {e}"))?;
     // SAFETY: the case's process is single-threaded.
-    match unsafe { libc::fork() } {
-        0 => Ok(()),
-        p if p < 0 => Err(format!("fork: {}", io::Error::last_os_error())),
-        p => {
+    match unsafe { fork() } {
+        Ok(None) => Ok(()),
+        Err(e) => Err(format!("fork: {e}")),
+        Ok(Some(p)) => {
             let status = child::wait(p);
             let code = if libc::WIFEXITED(status) {
                 libc::WEXITSTATUS(status)
             } else {
                 3
             };
-            // SAFETY: leave without the parent's atexit handlers; the pipe
-            // carries the grandchild's answer.
-            unsafe { libc::_exit(code) }
+            // Leave without the parent's atexit handlers; the pipe carries
+            // the grandchild's answer.
+            exit_now(code)
         }
     }
 }
@@ -104,26 +80,6 @@ fn pid(p: libc::pid_t) -> io::Result<Pid> {
         .then(|| Pid::from_raw(p))
         .flatten()
         .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
-}
-
-fn pidfd_open(p: libc::pid_t, flags: PidfdFlags) -> io::Result<OwnedFd> {
-    Ok(rustix::process::pidfd_open(pid(p)?, flags)?)
-}
-
-fn open_path(path: &str) -> io::Result<OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
-    Ok(rustix::fs::open(
-        path,
-        OFlags::PATH | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?)
-}
-
-/// The namespace descriptor that `ioctl(pidfd, PIDFD_GET_<kind>_NAMESPACE)` gives.
-/// Raw: the command is a plain number, and rustix's ioctl is as unsafe.
-fn pidfd_get(pidfd: &impl AsRawFd, kind: &str) -> io::Result<OwnedFd> {
-    // SAFETY: the ioctl takes no argument and returns a new descriptor.
-    crate::common::own(unsafe { libc::ioctl(pidfd.as_raw_fd(), pidfd_get_ns(kind), 0) })
 }
 
 fn ns_of(fd: &impl AsRawFd) -> io::Result<(u64, u64)> {
@@ -233,12 +189,9 @@ fn cwd() -> String {
 
 /// Whether a child can be made, after a join of a pid namespace.
 fn fork_outcome() -> String {
-    // SAFETY: the child only exits.
-    match unsafe { libc::fork() } {
-        // SAFETY: leave the child at once.
-        0 => unsafe { libc::_exit(0) },
-        p if p < 0 => errno_word(errno_of(&io::Error::last_os_error())),
-        p => {
+    match fork_child(0, || ()) {
+        Err(e) => errno_word(errno_of(&e)),
+        Ok(p) => {
             child::wait(p);
             "ok".into()
         }
@@ -306,6 +259,7 @@ fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String 
 /// (after a user namespace of its own, for a foreign owner) and forks the
 /// member, which is in every new namespace (pid and time namespaces take
 /// children only) and runs a second thread.
+/// Not a `Holder`: the member must stay an unreaped zombie while cases run (`make_zombie`).
 struct Target {
     keeper: libc::pid_t,
     member: libc::pid_t,
@@ -324,14 +278,14 @@ impl Target {
         let (ready_r, ready_w) = pipe().map_err(|e| e.to_string())?;
         let _ = std::io::stdout().flush();
         // SAFETY: the worker is single-threaded.
-        let keeper = unsafe { libc::fork() };
-        if keeper == 0 {
-            drop((go_w, ready_r));
-            keep(flags, go_r, ready_w);
-        }
-        if keeper < 0 {
-            return Err(format!("fork: {}", io::Error::last_os_error()));
-        }
+        let keeper = match unsafe { fork() } {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                drop((go_w, ready_r));
+                keep(flags, go_r, ready_w);
+            }
+            Err(e) => return Err(format!("fork: {e}")),
+        };
         drop((go_r, ready_w));
         let mut pid = [0u8; 4];
         if std::fs::File::from(ready_r).read_exact(&mut pid).is_err() {
@@ -361,7 +315,7 @@ impl Target {
         // group has exited: then the zombie is complete (and for a pid
         // namespace's init, the namespace torn down).
         use rustix::event::{PollFd, PollFlags, Timespec};
-        let Ok(pidfd) = pidfd_open(self.member, PidfdFlags::empty()) else {
+        let Ok(pidfd) = pidfd_open(self.member) else {
             return false;
         };
         if let Ok(p) = pid(self.member) {
@@ -391,32 +345,26 @@ impl Drop for Target {
 
 /// The keeper's side of [`Target::spawn`]; never returns.
 fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
-    // SAFETY: `flags` are CLONE_NEW* only: the descriptor table stays shared.
-    if unsafe { rustix::thread::unshare_unsafe(UnshareFlags::from_bits_retain(flags as u32)) }
-        .is_err()
-    {
-        // SAFETY: leave the forked child.
-        unsafe { libc::_exit(2) };
+    if unshare(flags).is_err() {
+        exit_now(2);
     }
     if flags & libc::CLONE_NEWTIME != 0 {
         let offsets = format!("monotonic {TIME_OFFSET_SECS} 0\nboottime {TIME_OFFSET_SECS} 0\n");
         if std::fs::write("/proc/self/timens_offsets", offsets).is_err() {
-            // SAFETY: leave the forked child.
-            unsafe { libc::_exit(2) };
+            exit_now(2);
         }
     }
     let (up_r, up_w) = pipe().unwrap();
     let keeper = rustix::process::getpid();
     // SAFETY: the keeper is single-threaded.
-    let member = unsafe { libc::fork() };
+    let member = unsafe { fork() }.map_or(-1, |p| p.unwrap_or(0));
     if member == 0 {
         drop((go, ready, up_r));
         // Dies with the keeper, also when the keeper is gone before prctl
         // (the init of a new pid namespace sees its parent as 0).
         let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
         if rustix::process::getppid().is_some_and(|p| p != keeper) {
-            // SAFETY: leave the forked child.
-            unsafe { libc::_exit(2) };
+            exit_now(2);
         }
         std::thread::spawn(|| loop {
             std::thread::park();
@@ -430,8 +378,7 @@ fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
     drop(up_w);
     let mut b = [0u8];
     if member < 0 || std::fs::File::from(up_r).read_exact(&mut b).is_err() {
-        // SAFETY: leave the forked child.
-        unsafe { libc::_exit(2) };
+        exit_now(2);
     }
     let _ = std::fs::File::from(ready).write_all(&member.to_ne_bytes());
     let _ = std::fs::File::from(go).read(&mut b);
@@ -439,8 +386,7 @@ fn keep(flags: libc::c_int, go: OwnedFd, ready: OwnedFd) -> ! {
         let _ = rustix::process::kill_process(m, Signal::KILL);
     }
     child::wait(member);
-    // SAFETY: leave the forked child.
-    unsafe { libc::_exit(0) }
+    exit_now(0)
 }
 
 /// Prints the suite's lines as the cases run.
@@ -503,12 +449,13 @@ impl Lines {
         for (cname, prep) in &CALLERS[..2] {
             for method in ["proc", "pidfd_ioctl", "nsfd"] {
                 let has_nsfd = self.has_nsfd;
-                let pidfd = raw(pidfd);
                 let r = child::run(|| {
                     prep()?;
                     let fd = match (method, pidfd) {
-                        ("pidfd_ioctl", Ok(p)) => pidfd_get(&FakeFd(p), kind.name()),
-                        ("pidfd_ioctl", Err(e)) => return Ok(format!("nofd:{}", errno_word(e))),
+                        ("pidfd_ioctl", Ok(p)) => pidfd_namespace(p, kind),
+                        ("pidfd_ioctl", Err(e)) => {
+                            return Ok(format!("nofd:{}", errno_word(errno_of(e))))
+                        }
                         ("nsfd", _) if has_nsfd => nsfd(pid, kind.nstype().into()),
                         _ => open_ro(&format!("/proc/{pid}/ns/{}", kind.name())),
                     };
@@ -551,7 +498,7 @@ impl Lines {
                 self.emit(&format!("setup_{base}_bind"), &format!("CRASH {e}"));
                 io::Error::from_raw_os_error(libc::EIO)
             });
-        let pidfd = pidfd_open(t.member, PidfdFlags::empty());
+        let pidfd = pidfd_open(t.member);
         let fc = ty.for_children();
         let mut fds: Vec<(&str, io::Result<OwnedFd>)> = vec![
             ("proc", open_ro(&proc_path)),
@@ -561,12 +508,12 @@ impl Lines {
             (
                 "pidfd_ioctl",
                 match &pidfd {
-                    Ok(p) => pidfd_get(p, ty.name()),
+                    Ok(p) => pidfd_namespace(p, ty),
                     Err(e) => Err(io::Error::from_raw_os_error(errno_of(e))),
                 },
             ),
-            ("pidfd", pidfd_open(t.member, PidfdFlags::empty())),
-            ("pidfd_thread", pidfd_open(t.thread, PIDFD_THREAD)),
+            ("pidfd", pidfd_open(t.member)),
+            ("pidfd_thread", pidfd_open_with(t.thread, PIDFD_THREAD)),
         ];
         if let Some(fc) = fc {
             fds.push((
@@ -657,7 +604,7 @@ impl Lines {
         let fds = [
             ("proc", open_ro(&format!("/proc/self/ns/{}", ty.name()))),
             ("handle", self.handle(me, ty)),
-            ("pidfd", pidfd_open(me, PidfdFlags::empty())),
+            ("pidfd", pidfd_open(me)),
         ];
         for (kind, fd) in &fds {
             self.setns_cases(
@@ -717,8 +664,7 @@ impl Lines {
         // the low free ones), and -1, no descriptor at all.
         let closed = 900;
         // Raw: rustix takes only a descriptor that is open.
-        // SAFETY: F_GETFD on any number only reads.
-        if unsafe { libc::fcntl(closed, libc::F_GETFD) } >= 0 {
+        if is_open(closed) {
             self.emit(
                 "setup_closed_fd",
                 &format!("CRASH descriptor {closed} is open"),
@@ -776,8 +722,8 @@ pub(crate) fn run() -> i32 {
     for w in 0..WORKERS {
         let _ = std::io::stdout().flush();
         // SAFETY: the runner is single-threaded.
-        match unsafe { libc::fork() } {
-            0 => {
+        match unsafe { fork() } {
+            Ok(None) => {
                 for part in parts.iter().skip(w).step_by(WORKERS) {
                     match *part {
                         Part::Target(ty, foreign) => lines.target(ty, foreign),
@@ -787,14 +733,14 @@ pub(crate) fn run() -> i32 {
                 }
                 println!("# worker {w}: {} cases", lines.count);
                 let _ = std::io::stdout().flush();
-                // SAFETY: leave the worker without the runner's atexit handlers.
-                unsafe { libc::_exit(0) }
+                // Leave the worker without the runner's atexit handlers.
+                exit_now(0)
             }
-            p if p < 0 => {
-                eprintln!("fork: {}", io::Error::last_os_error());
+            Err(e) => {
+                eprintln!("fork: {e}");
                 return 1;
             }
-            p => workers.push(p),
+            Ok(Some(p)) => workers.push(p),
         }
     }
     // Every worker must end well: a missing line fails the compare anyway.

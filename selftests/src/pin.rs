@@ -8,7 +8,6 @@ use crate::mounts::unshare_mounts;
 use crate::sys::*;
 use nsfd::{NsHandle, NsType, Task};
 use rustix::mount::{MountFlags, UnmountFlags};
-use rustix::thread::UnshareFlags;
 
 /// What `/proc` is in the mount namespace of a case.
 #[derive(Clone, Copy)]
@@ -35,8 +34,7 @@ fn arrange_proc(p: Proc) -> Result<(), String> {
             // pid 1 of a new pid namespace mounts its procfs on /proc of
             // this mount namespace, then exits.
             crate::child::run(|| {
-                // SAFETY: CLONE_NEWPID leaves the descriptor table shared (no CLONE_FILES).
-                unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWPID) }
+                crate::child::unshare(libc::CLONE_NEWPID)
                     .map_err(|e| format!("unshare(CLONE_NEWPID): {e}"))?;
                 crate::child::run(|| {
                     rustix::mount::mount("proc", "/proc", "proc", MountFlags::empty(), None)
@@ -76,9 +74,7 @@ fn check_pinned(h: &NsHandle, path: &str) -> Result<(), String> {
 fn pin_case(p: Proc, proc_route: Option<i32>) -> Result<String, String> {
     unshare_mounts()?;
     arrange_proc(p)?;
-    // SAFETY: CLONE_NEWUTS leaves the descriptor table shared (no CLONE_FILES).
-    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUTS) }
-        .map_err(|e| format!("unshare(CLONE_NEWUTS): {e}"))?;
+    crate::child::unshare(libc::CLONE_NEWUTS).map_err(|e| format!("unshare(CLONE_NEWUTS): {e}"))?;
     let h = NsHandle::open(Task::Current, NsType::Uts).map_err(|e| format!("nsfd: {e}"))?;
     let (a, b, c) = ("/tmp/nsfd-pin-a", "/tmp/nsfd-pin-b", "/tmp/nsfd-pin-c");
     for path in [a, b, c] {

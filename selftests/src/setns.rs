@@ -5,8 +5,8 @@ use crate::child::{self, Holder};
 use crate::common::*;
 use crate::ktap::{check, Cases};
 use crate::sys::*;
-use rustix::process::{Pid, PidfdFlags, Signal};
-use rustix::thread::{LinkNameSpaceType, UnshareFlags};
+use rustix::process::Signal;
+use rustix::thread::LinkNameSpaceType;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
 
@@ -25,9 +25,7 @@ pub(crate) fn as_nobody() -> Result<(), String> {
 }
 
 pub(crate) fn in_new_userns() -> Result<(), String> {
-    // SAFETY: CLONE_NEWUSER leaves the descriptor table shared (no CLONE_FILES).
-    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }
-        .map_err(|e| format!("unshare(CLONE_NEWUSER): {e}"))
+    child::unshare(libc::CLONE_NEWUSER).map_err(|e| format!("unshare(CLONE_NEWUSER): {e}"))
 }
 
 pub(crate) fn multithreaded() -> Result<(), String> {
@@ -53,8 +51,8 @@ pub(crate) fn sharing_fs_struct() -> Result<(), String> {
             if rustix::process::getppid() == Some(caller) {
                 rustix::event::pause();
             }
-            // SAFETY: leave the clone without the caller's atexit handlers.
-            unsafe { libc::_exit(0) }
+            // Leave the clone without the caller's atexit handlers.
+            child::exit_now(0)
         }
         p if p < 0 => Err(format!("clone(CLONE_FS): {}", io::Error::last_os_error())),
         _ => Ok(()),
@@ -113,8 +111,7 @@ pub(crate) fn setns_errors(c: &mut Cases) {
         expect_errno(setns(&f, 0), libc::EINVAL, "setns(socket)")
     });
     c.case("setns_pidfd_bad_flags_einval", move || {
-        let pfd = rustix::process::pidfd_open(rustix::process::getpid(), PidfdFlags::empty());
-        let pfd = ok(pfd.map_err(io::Error::from), "pidfd_open")?;
+        let pfd = ok(pidfd_open(std::process::id() as _), "pidfd_open")?;
         expect_errno(setns(&pfd, 0), libc::EINVAL, "setns(pidfd, 0)")?;
         expect_errno(setns(&pfd, -1), libc::EINVAL, "setns(pidfd, -1)")?;
         expect_errno(
@@ -125,10 +122,7 @@ pub(crate) fn setns_errors(c: &mut Cases) {
     });
     c.case("setns_pidfd_exited_esrch", move || {
         let holder = Holder::spawn(0, || ()).map_err(fail)?;
-        let pfd = Pid::from_raw(holder.pid)
-            .ok_or(rustix::io::Errno::SRCH)
-            .and_then(|p| rustix::process::pidfd_open(p, PidfdFlags::empty()));
-        let pfd = ok(pfd.map_err(io::Error::from), "pidfd_open")?;
+        let pfd = ok(pidfd_open(holder.pid), "pidfd_open")?;
         holder.exit();
         expect_errno(
             setns(&pfd, libc::CLONE_NEWUTS),
@@ -143,8 +137,7 @@ pub(crate) fn round_trips(c: &mut Cases) {
         child_case(|| {
             let orig = nsfd(0, libc::CLONE_NEWNET as _).map_err(|e| e.to_string())?;
             let before = own_ino("net");
-            // SAFETY: CLONE_NEWNET leaves the descriptor table shared (no CLONE_FILES).
-            if unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNET) }.is_err() {
+            if child::unshare(libc::CLONE_NEWNET).is_err() {
                 return Err("unshare".into());
             }
             let new = nsfd(0, libc::CLONE_NEWNET as _).map_err(|e| e.to_string())?;

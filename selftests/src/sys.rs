@@ -5,8 +5,9 @@
 pub(crate) use nsfd_testutil::errno::{describe, errno_name, errno_of};
 pub(crate) use nsfd_testutil::mounts::mount_bind;
 pub(crate) use nsfd_testutil::sys::{
-    fstat, ioctl, listns, ns_id, ns_ioctl, ns_ioctl_fd, ns_owner_uid, nsfd, open_ro, setns, stat,
-    Flag, NsType, NSFD_FOR_CHILDREN,
+    fstat, ioctl, is_open, listns, ns_id, ns_ioctl, ns_ioctl_fd, ns_owner_uid, nsfd, open_path,
+    open_ro, pidfd_namespace, pidfd_open, pidfd_open_with, setns, stat, FakeFd, Flag, NsType,
+    NSFD_FOR_CHILDREN, PIDFD_THREAD,
 };
 
 /// The i386 system call entry (`int $0x80`) from this 64-bit process.
@@ -66,8 +67,8 @@ mod tests {
         let dir = std::env::var_os("NSFD_UAPI_HEADERS")
             .expect("NSFD_UAPI_HEADERS: the include/ directory of the built kernel's headers");
         let path = PathBuf::from(dir).join(header);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let value = text
             .lines()
             .find_map(|l| {
@@ -92,7 +93,10 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     fn written_down_numbers_match_the_headers() {
         use super::i386;
-        assert_eq!(u64::from(nsfd::SYS_NSFD), define("asm/unistd_64.h", "__NR_nsfd"));
+        assert_eq!(
+            u64::from(nsfd::SYS_NSFD),
+            define("asm/unistd_64.h", "__NR_nsfd")
+        );
         assert_eq!(
             u64::from(nsfd::NSFD_FOR_CHILDREN),
             define("linux/nsfd.h", "NSFD_FOR_CHILDREN")
@@ -102,7 +106,11 @@ mod tests {
             (i386::SYS_SETNS, "__NR_setns"),
             (i386::SYS_IOCTL, "__NR_ioctl"),
         ] {
-            assert_eq!(u64::from(ours), define("asm/unistd_32.h", name), "i386 {name}");
+            assert_eq!(
+                u64::from(ours),
+                define("asm/unistd_32.h", name),
+                "i386 {name}"
+            );
         }
     }
 }

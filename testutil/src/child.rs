@@ -2,6 +2,7 @@
 //! changes and credential drops stay out of the runner), the child that
 //! holds namespaces until it is let go, and a child left a zombie.
 
+use crate::errno::{errno_of, error};
 use rustix::pipe::{pipe_with, PipeFlags};
 use rustix::process::{Pid, Signal, WaitIdOptions, WaitOptions};
 use rustix::thread::UnshareFlags;
@@ -148,14 +149,14 @@ impl Holder {
 
     fn start(flags: libc::c_int, setup: impl FnOnce()) -> io::Result<Holder> {
         let child = |go: OwnedFd, ready: OwnedFd| {
-            if unshare(flags).is_err() {
-                exit_now(2);
+            if let Err(e) = unshare(flags) {
+                exit_now(errno_of(&e));
             }
             if flags & (libc::CLONE_NEWPID | libc::CLONE_NEWTIME) != 0 {
                 // SAFETY: the holder has one thread; the inner child goes on
                 // like it (system calls, and `setup` as Holder::start allows).
                 match unsafe { fork() } {
-                    Err(_) => exit_now(2),
+                    Err(e) => exit_now(errno_of(&e)),
                     Ok(None) => {}
                     Ok(Some(inner)) => {
                         drop(ready);
@@ -186,8 +187,8 @@ impl Holder {
     pub fn spawn_with_thread(flags: libc::c_int) -> io::Result<(Holder, libc::pid_t)> {
         let child = |go: OwnedFd, ready: OwnedFd| {
             let later = flags & (libc::CLONE_NEWPID | libc::CLONE_NEWTIME);
-            if unshare(flags & !later).is_err() {
-                exit_now(3);
+            if let Err(e) = unshare(flags & !later) {
+                exit_now(errno_of(&e));
             }
             let (tx, rx) = std::sync::mpsc::channel();
             let t = std::thread::spawn(move || {
@@ -196,8 +197,8 @@ impl Holder {
                 wait_for_eof(&go);
             });
             let tid: libc::pid_t = rx.recv().unwrap_or(0);
-            if unshare(later).is_err() {
-                exit_now(3);
+            if let Err(e) = unshare(later) {
+                exit_now(errno_of(&e));
             }
             let _ = rustix::io::write(&ready, &tid.to_ne_bytes());
             let _ = t.join();
@@ -211,7 +212,8 @@ impl Holder {
     /// pipe (EOF: let go) and the write end of the ready pipe, on which it
     /// writes `N` bytes once it is in place; the holder exits 0 when `child`
     /// returns. Returns the holder and those bytes; a child that exits
-    /// first is an error (`ECHILD`), and reaped.
+    /// first is an error, and reaped: the errno it exits with (that of the
+    /// call that failed), or `ECHILD`.
     ///
     /// # Safety
     ///
@@ -228,14 +230,21 @@ impl Holder {
             exit_now(0)
         };
         drop((go_rd, ready_wr));
+        let mut msg = [0u8; N];
+        if !read_all(&ready_rd, &mut msg) {
+            drop(go_wr);
+            let status = wait(pid);
+            let code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                0
+            };
+            return Err(error(if code > 0 { code } else { libc::ECHILD }));
+        }
         let holder = Holder {
             pid,
             release: Some(go_wr),
         };
-        let mut msg = [0u8; N];
-        if !read_all(&ready_rd, &mut msg) {
-            return Err(io::Error::from(rustix::io::Errno::CHILD));
-        }
         Ok((holder, msg))
     }
 
@@ -250,6 +259,33 @@ impl Drop for Holder {
     fn drop(&mut self) {
         if self.release.take().is_some() {
             wait(self.pid);
+        }
+    }
+}
+
+/// Holders that live at once: dropped, they are let go in the reverse
+/// order of their making, as [`Holder`] needs.
+#[derive(Default)]
+pub struct Holders(Vec<Holder>);
+
+impl Holders {
+    pub fn push(&mut self, h: Holder) {
+        self.0.push(h);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Drop for Holders {
+    fn drop(&mut self) {
+        while let Some(h) = self.0.pop() {
+            h.exit();
         }
     }
 }
@@ -296,6 +332,24 @@ mod tests {
         assert!(std::path::Path::new(&format!("/proc/{pid}/ns/uts")).exists());
         h.exit();
         assert_eq!(wait(pid), -1);
+    }
+
+    #[test]
+    fn a_holder_that_cannot_unshare_gives_the_errno() {
+        // CLONE_FILES is refused by unshare() here, with EINVAL.
+        let e = Holder::spawn_bare(libc::CLONE_FILES).err().unwrap();
+        assert_eq!(errno_of(&e), libc::EINVAL);
+    }
+
+    #[test]
+    fn holders_are_let_go_youngest_first() {
+        let mut hs = Holders::default();
+        for _ in 0..3 {
+            hs.push(Holder::spawn_bare(0).unwrap());
+        }
+        let pids: Vec<_> = hs.0.iter().map(|h| h.pid).collect();
+        drop(hs);
+        assert!(pids.iter().all(|&p| wait(p) == -1));
     }
 
     #[test]

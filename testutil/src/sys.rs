@@ -56,6 +56,21 @@ pub fn nsfd_unchecked(pid: libc::pid_t, nstype: libc::c_ulong) -> io::Result<Own
     own(nsfd_raw(pid, nstype)?)
 }
 
+/// Any descriptor number (closed, negative, out of range) for the raw calls.
+pub struct FakeFd(pub RawFd);
+
+impl AsRawFd for FakeFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+/// Whether a descriptor number is open: raw, as rustix takes only open ones.
+pub fn is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD on any number only reads.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+}
+
 /// `setns(fd, nstype)` on any descriptor number (closed, out of range).
 pub fn setns(fd: &impl AsRawFd, nstype: libc::c_int) -> io::Result<()> {
     // SAFETY: plain system call on integers.
@@ -66,6 +81,7 @@ pub fn setns(fd: &impl AsRawFd, nstype: libc::c_int) -> io::Result<()> {
 /// [`ns_ioctl`] takes them.
 pub mod ioctl {
     use nsfd::nsio;
+    use rustix::ioctl::opcode;
     pub const NS_GET_USERNS: u64 = nsio::NS_GET_USERNS as u64;
     pub const NS_GET_PARENT: u64 = nsio::NS_GET_PARENT as u64;
     pub const NS_GET_NSTYPE: u64 = nsio::NS_GET_NSTYPE as u64;
@@ -74,12 +90,34 @@ pub mod ioctl {
     pub const NS_GET_TGID_FROM_PIDNS: u64 = nsio::NS_GET_TGID_FROM_PIDNS as u64;
     pub const NS_GET_PID_IN_PIDNS: u64 = nsio::NS_GET_PID_IN_PIDNS as u64;
     pub const NS_GET_ID: u64 = nsio::NS_GET_ID as u64;
+    // The rest of <linux/nsfs.h>, which libnsfd does not use.
+    pub const NS_GET_MNTNS_ID: u64 = opcode::read::<u64>(0xb7, 5) as u64;
+    pub const NS_GET_TGID_IN_PIDNS: u64 = opcode::read::<i32>(0xb7, 9) as u64;
+    /// `NS_MNT_GET_INFO`, `_NEXT`, `_PREV` with the first `struct mnt_ns_info` (16 bytes).
+    pub const NS_MNT_GET_INFO: u64 = opcode::read::<[u64; 2]>(0xb7, 10) as u64;
+    pub const NS_MNT_GET_NEXT: u64 = opcode::read::<[u64; 2]>(0xb7, 11) as u64;
+    pub const NS_MNT_GET_PREV: u64 = opcode::read::<[u64; 2]>(0xb7, 12) as u64;
 }
 
 /// An ioctl with any command on any descriptor number, with an integer
 /// argument (or none): its result, a number or a new descriptor.
 pub fn ns_ioctl(fd: &impl AsRawFd, cmd: u64, arg: libc::c_ulong) -> io::Result<libc::c_int> {
     // SAFETY: the nsfs ioctls used with this take an integer or no argument.
+    unsafe { ioctl_any(fd, cmd, arg) }
+}
+
+/// An ioctl with any command and any argument on any descriptor number.
+///
+/// # Safety
+///
+/// `arg` is what `cmd` takes there, or a pointer that it may write to as
+/// far as the size in `cmd` (or that the kernel must refuse, `EFAULT`).
+pub unsafe fn ioctl_any(
+    fd: &impl AsRawFd,
+    cmd: u64,
+    arg: libc::c_ulong,
+) -> io::Result<libc::c_int> {
+    // SAFETY: `arg` is as the caller's contract above says.
     sys_result(unsafe { libc::ioctl(fd.as_raw_fd(), cmd as _, arg) })
 }
 
@@ -122,21 +160,43 @@ pub fn stat(path: &str) -> io::Result<rustix::fs::Stat> {
     Ok(rustix::fs::stat(path)?)
 }
 
-/// Opens a file read-only (and close-on-exec).
-pub fn open_ro(path: &str) -> io::Result<OwnedFd> {
+/// Opens a path with `flags` and close-on-exec.
+fn open_cloexec(path: &str, flags: OFlags) -> io::Result<OwnedFd> {
     Ok(rustix::fs::open(
         path,
-        OFlags::RDONLY | OFlags::CLOEXEC,
+        flags | OFlags::CLOEXEC,
         Mode::empty(),
     )?)
 }
 
+/// Opens a file read-only (and close-on-exec).
+pub fn open_ro(path: &str) -> io::Result<OwnedFd> {
+    open_cloexec(path, OFlags::RDONLY)
+}
+
+/// Opens a path with O_PATH (and close-on-exec).
+pub fn open_path(path: &str) -> io::Result<OwnedFd> {
+    open_cloexec(path, OFlags::PATH)
+}
+
+/// pidfd_open(2)'s PIDFD_THREAD (<linux/pidfd.h>), which rustix does not name.
+pub const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
+
 /// pidfd_open(2) of a process.
 pub fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
-    let pid = rustix::process::Pid::from_raw(pid).ok_or_else(|| error(libc::EINVAL))?;
+    pidfd_open_with(pid, 0)
+}
+
+/// pidfd_open(2) with raw flags (PIDFD_THREAD, PIDFD_NONBLOCK); `EINVAL`
+/// for a pid below 1, as the kernel's.
+pub fn pidfd_open_with(pid: libc::pid_t, flags: libc::c_uint) -> io::Result<OwnedFd> {
+    let pid = (pid > 0)
+        .then(|| rustix::process::Pid::from_raw(pid))
+        .flatten()
+        .ok_or_else(|| error(libc::EINVAL))?;
     Ok(rustix::process::pidfd_open(
         pid,
-        rustix::process::PidfdFlags::empty(),
+        rustix::process::PidfdFlags::from_bits_retain(flags),
     )?)
 }
 
@@ -227,15 +287,31 @@ mod tests {
 
     #[test]
     fn bad_descriptors_reach_the_kernel() {
-        struct Fake(RawFd);
-        impl AsRawFd for Fake {
-            fn as_raw_fd(&self) -> RawFd {
-                self.0
-            }
-        }
-        let r = setns(&Fake(-1), 0);
+        let r = setns(&FakeFd(-1), 0);
         assert_eq!(crate::errno::describe(&r), "EBADF");
-        let r = ns_ioctl(&Fake(-1), ioctl::NS_GET_NSTYPE, 0);
+        let r = ns_ioctl(&FakeFd(-1), ioctl::NS_GET_NSTYPE, 0);
         assert_eq!(crate::errno::describe(&r), "EBADF");
+        assert!(!is_open(-1));
+        assert_eq!(crate::errno::describe(&pidfd_open(0)), "EINVAL");
+    }
+
+    #[test]
+    fn ioctl_numbers_are_the_headers() {
+        assert_eq!(
+            [
+                ioctl::NS_GET_USERNS,
+                ioctl::NS_GET_OWNER_UID,
+                ioctl::NS_GET_MNTNS_ID
+            ],
+            [0xb701, 0xb704, 0x8008_b705]
+        );
+        assert_eq!(
+            [
+                ioctl::NS_GET_TGID_IN_PIDNS,
+                ioctl::NS_MNT_GET_INFO,
+                ioctl::NS_MNT_GET_PREV
+            ],
+            [0x8004_b709, 0x8010_b70a, 0x8010_b70c]
+        );
     }
 }

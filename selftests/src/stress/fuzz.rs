@@ -4,13 +4,19 @@
 //! arguments, the seed and the batch, so that `--seed` reproduces it.
 
 use crate::account::file_handle;
-use crate::stats::{res, Budget, Stats};
-use crate::sys::{any_for_children_type, any_type, nsfd, Flag, NsType, NSFD_FOR_CHILDREN};
+use crate::stats::{Budget, Stats};
+use crate::sys::ioctl::*;
+use crate::sys::{
+    any_for_children_type, any_type, is_open, nsfd, open_path, open_ro, pidfd_open,
+    pidfd_open_with, setns, FakeFd, Flag, NsType, NSFD_FOR_CHILDREN, PIDFD_THREAD,
+};
 use crate::Opts;
-use rustix::fs::{Mode, OFlags};
-use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, WaitOptions};
+use nsfd_testutil::child::{exit_now, fork, fork_child, wait, Holder, Zombie};
+use nsfd_testutil::errno::own;
+use nsfd_testutil::sys::{ioctl_any, nsfd_unchecked};
+use rustix::process::{Pid, WaitOptions};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
 /// Every `CLONE_NEW*` flag.
 const CLONE_NEW_ALL: u64 = (libc::CLONE_NEWNS
@@ -46,27 +52,12 @@ fn random_nstype(r: &mut fastrand::Rng) -> u64 {
     }
 }
 
-/// A child that exits at once; reaped (its pid free for reuse) or left a zombie.
-fn exited_child(reap: bool) -> libc::pid_t {
-    // SAFETY: the child only exits.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // SAFETY: leave at once.
-        unsafe { libc::_exit(0) };
-    }
-    let Some(child) = (pid > 0).then(|| Pid::from_raw(pid)).flatten() else {
-        return pid;
-    };
-    if reap {
-        let _ = rustix::process::waitpid(Some(child), WaitOptions::empty());
-    } else {
-        // Until it is a zombie: WNOWAIT leaves it.
-        let _ = rustix::process::waitid(
-            WaitId::Pid(child),
-            WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
-        );
-    }
-    pid
+/// A child that has exited and been reaped: its pid is free for reuse (-1 if fork failed).
+fn reaped_child() -> libc::pid_t {
+    fork_child(0, || ()).map_or(-1, |pid| {
+        wait(pid);
+        pid
+    })
 }
 
 /// No pid reaches PID_MAX_LIMIT (<linux/threads.h> on 64-bit).
@@ -87,12 +78,14 @@ fn own_ino(t: NsType) -> u64 {
 pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
     let mut st = Stats::default();
     let mut r = fastrand::Rng::with_seed(o.seed);
-    let Some(alive) = crate::races::spawn_sitter(libc::CLONE_NEWUTS | libc::CLONE_NEWIPC) else {
+    let Ok(alive) = Holder::spawn_bare(libc::CLONE_NEWUTS | libc::CLONE_NEWIPC) else {
         st.violate("fork a child in new namespaces failed".into());
         return st;
     };
-    let zombie = exited_child(false);
-    let reaped = exited_child(true);
+    // Reaped when dropped, at the end (-1 if fork failed).
+    let zombie_child = Zombie::new().ok();
+    let zombie = zombie_child.as_ref().map_or(-1, |z| z.pid);
+    let reaped = reaped_child();
     let me = rustix::process::getpid().as_raw_pid();
     let alive_pid = alive.pid;
     // In the initial pid namespace pid 2 is kthreadd, which never exits.
@@ -113,14 +106,7 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
         };
         let nstype = random_nstype(&mut r);
         // Raw: any pid and nstype, as libnsfd's typed calls take none.
-        // SAFETY: nsfd takes two integers; a descriptor it returns is closed below.
-        let fd = res(unsafe {
-            libc::syscall(
-                libc::c_long::from(nsfd::SYS_NSFD),
-                pid as libc::c_long,
-                nstype,
-            )
-        });
+        let fd = nsfd_unchecked(pid, nstype);
         let what = || format!("seed {} call {n}: nsfd({pid}, {nstype:#x})", o.seed);
         // The caller is root: never EACCES. Its own pid namespace (the
         // pid's) and user namespace (its credentials) outlive a task's exit.
@@ -141,24 +127,19 @@ pub fn nsfd_calls(o: &Opts, b: &mut Budget) -> Stats {
         };
         st.expect("nsfd", &fd, ok, errs, what);
         if let Ok(fd) = &fd {
-            // SAFETY: the new descriptor is ours.
-            let fd = unsafe { OwnedFd::from_raw_fd(*fd as RawFd) };
             // The child's own namespaces (the rest are ours) must die with it.
             let new_ns = [libc::CLONE_NEWUTS, libc::CLONE_NEWIPC]
                 .map(|f| f as u64)
                 .contains(&nstype);
             if pid == alive_pid && new_ns && st.created.len() < 16 {
-                if let Some(h) = file_handle(&fd) {
+                if let Some(h) = file_handle(fd) {
                     st.created.push(h);
                 }
             }
         }
     }
     drop(alive);
-    // Reaping our zombie.
-    if let Some(z) = (zombie > 0).then(|| Pid::from_raw(zombie)).flatten() {
-        let _ = rustix::process::waitpid(Some(z), WaitOptions::empty());
-    }
+    drop(zombie_child);
     st
 }
 
@@ -244,41 +225,13 @@ fn owned(
     }
 }
 
-fn open_flags(path: &str, flags: OFlags) -> std::io::Result<OwnedFd> {
-    Ok(rustix::fs::open(
-        path,
-        flags | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?)
-}
-
-/// rustix's pidfd_open on the raw pid and flags the callers hold (EINVAL
-/// for a pid below 1, as the kernel's).
-pub(crate) fn pidfd_open(pid: libc::pid_t, flags: libc::c_uint) -> std::io::Result<OwnedFd> {
-    let pid = (pid > 0)
-        .then(|| Pid::from_raw(pid))
-        .flatten()
-        .ok_or(rustix::io::Errno::INVAL)?;
-    Ok(rustix::process::pidfd_open(
-        pid,
-        PidfdFlags::from_bits_retain(flags),
-    )?)
-}
-
-const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
-
 /// A pidfd of a process that has exited and been reaped: opened while it
 /// is a zombie, so that no other process can have taken its pid.
 fn reaped_pidfd() -> std::io::Result<OwnedFd> {
-    let pid = exited_child(false);
-    if pid < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let fd = pidfd_open(pid, 0);
+    let zombie = Zombie::new().map_err(std::io::Error::other)?;
+    let fd = pidfd_open(zombie.pid);
     // Reaping our zombie.
-    if let Some(z) = Pid::from_raw(pid) {
-        let _ = rustix::process::waitpid(Some(z), WaitOptions::empty());
-    }
+    drop(zombie);
     fd
 }
 
@@ -303,7 +256,7 @@ fn setns_pool(
         owned(
             st,
             format!("/proc/child/ns/{}", t.name()),
-            open_flags(&format!("/proc/{child}/ns/{}", t.name()), OFlags::RDONLY),
+            open_ro(&format!("/proc/{child}/ns/{}", t.name())),
             ns,
             &mut pool,
         );
@@ -313,9 +266,9 @@ fn setns_pool(
         .iter()
         .map(|t| nsfd(child, t.nstype().into()).ok().and_then(|h| ident(&h)))
         .collect();
-    let pidfd = pidfd_open(child, 0);
+    let pidfd = pidfd_open(child);
     owned(st, "pidfd of the child", pidfd, Kind::ChildPidfd, &mut pool);
-    let pidfd = pidfd_open(thread, PIDFD_THREAD);
+    let pidfd = pidfd_open_with(thread, PIDFD_THREAD);
     owned(st, "pidfd of a thread", pidfd, Kind::ChildPidfd, &mut pool);
     pool.push(PoolFd {
         what: "pidfd of a reaped process".into(),
@@ -323,13 +276,13 @@ fn setns_pool(
         kind: Kind::ReapedPidfd,
         _owned: None,
     });
-    let pidfd = pidfd_open(std::process::id() as _, 0);
+    let pidfd = pidfd_open(std::process::id() as _);
     owned(st, "own pidfd", pidfd, Kind::OwnPidfd, &mut pool);
-    let file = open_flags("/proc/self/status", OFlags::RDONLY);
+    let file = open_ro("/proc/self/status");
     owned(st, "regular file", file, Kind::Other, &mut pool);
-    let path = open_flags("/proc/self/ns/uts", OFlags::PATH);
+    let path = open_path("/proc/self/ns/uts");
     owned(st, "O_PATH nsfs file", path, Kind::Bad, &mut pool);
-    let path = open_flags("/proc/self/status", OFlags::PATH);
+    let path = open_path("/proc/self/status");
     owned(st, "O_PATH regular file", path, Kind::Bad, &mut pool);
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
     let sock = rustix::net::socket_with(
@@ -355,7 +308,7 @@ fn setns_pool(
     );
     // What opens a descriptor after this closes it before the next call:
     // the number is closed whenever setns() gets it.
-    let closed = open_flags("/proc/self/status", OFlags::RDONLY)
+    let closed = open_ro("/proc/self/status")
         .map(|f| f.as_raw_fd())
         .unwrap_or(1000);
     for (what, fd) in [
@@ -496,7 +449,7 @@ fn setns_batch(
     };
     let _ = std::io::stdout().flush();
     // SAFETY: the stress process is single-threaded between phases.
-    let pid = unsafe { libc::fork() };
+    let pid = unsafe { fork() }.map_or(-1, |p| p.unwrap_or(0));
     if pid == 0 {
         drop(rd);
         let mut st = Stats::default();
@@ -530,8 +483,7 @@ fn setns_batch(
             let flags = random_setns_flags(&mut r);
             let want = me.setns(f.kind, flags, &of_child);
             // Raw: any descriptor number, any flags.
-            // SAFETY: setns takes integers; the descriptor may be anything.
-            let x = res(unsafe { libc::setns(f.fd, flags) } as _);
+            let x = setns(&FakeFd(f.fd), flags);
             let away = me.user != home;
             let what = || {
                 format!(
@@ -586,8 +538,8 @@ fn setns_batch(
         let mut w = std::fs::File::from(wr);
         let _ = w.write_all(st.encode().as_bytes());
         drop(w);
-        // SAFETY: leave without the parent's exit handlers.
-        unsafe { libc::_exit(0) };
+        // Leave without the parent's exit handlers.
+        exit_now(0);
     }
     drop(wr);
     let mut text = String::new();
@@ -619,7 +571,7 @@ pub fn setns_calls(o: &Opts, b: &mut Budget) -> Stats {
         | libc::CLONE_NEWUSER
         | libc::CLONE_NEWPID
         | libc::CLONE_NEWTIME;
-    let (sitter, thread) = match crate::races::spawn_sitter_with_thread(flags) {
+    let (sitter, thread) = match Holder::spawn_with_thread(flags) {
         Ok(x) => x,
         Err(e) => {
             st.violate(format!("fork a child in new namespaces: {e}"));
@@ -736,16 +688,16 @@ struct IoctlHandle {
 /// ioctl_ns(2) in fs/nsfs.c: whether `cmd` is an nsfs command.
 fn nsfs_command(cmd: u64) -> bool {
     const FIXED: [u64; 10] = [
-        0xb701,
-        0xb702,
-        0xb703,
-        0xb704,
-        0x8008_b705,
-        0x8004_b706,
-        0x8004_b707,
-        0x8004_b708,
-        0x8004_b709,
-        0x8008_b70d,
+        NS_GET_USERNS,
+        NS_GET_PARENT,
+        NS_GET_NSTYPE,
+        NS_GET_OWNER_UID,
+        NS_GET_MNTNS_ID,
+        NS_GET_PID_FROM_PIDNS,
+        NS_GET_TGID_FROM_PIDNS,
+        NS_GET_PID_IN_PIDNS,
+        NS_GET_TGID_IN_PIDNS,
+        NS_GET_ID,
     ];
     // NS_MNT_GET_{INFO,NEXT,PREV}: read, any size from struct mnt_ns_info's first.
     let extensible = cmd >> 30 == 2
@@ -779,23 +731,27 @@ fn ioctl_allowed(h: &IoctlHandle, cmd: u64, arg: Ptr, sees_all: bool) -> (bool, 
     match cmd {
         // The owner (a user namespace's parent): ours for the child's
         // namespaces, none we can see for our own user namespace.
-        0xb701 if is(libc::CLONE_NEWUSER) && h.own => (false, &[libc::EPERM]),
-        0xb701 => (true, &[]),
+        NS_GET_USERNS if is(libc::CLONE_NEWUSER) && h.own => (false, &[libc::EPERM]),
+        NS_GET_USERNS => (true, &[]),
         // NS_GET_PARENT: only pid and user namespaces have one, visible
         // for the child's (ours), not for our own.
-        0xb702 if !is(libc::CLONE_NEWUSER) && !is(libc::CLONE_NEWPID) => (false, &[libc::EINVAL]),
-        0xb702 if h.own => (false, &[libc::EPERM]),
-        0xb702 => (true, &[]),
+        NS_GET_PARENT if !is(libc::CLONE_NEWUSER) && !is(libc::CLONE_NEWPID) => {
+            (false, &[libc::EINVAL])
+        }
+        NS_GET_PARENT if h.own => (false, &[libc::EPERM]),
+        NS_GET_PARENT => (true, &[]),
         // NS_GET_NSTYPE never fails.
-        0xb703 => (true, &[]),
-        0xb704 if !is(libc::CLONE_NEWUSER) => (false, &[libc::EINVAL]),
-        0xb704 => put(true),
-        0x8008_b705 if !is(libc::CLONE_NEWNS) => (false, &[libc::EINVAL]),
-        0x8008_b705 => put(true),
-        0x8004_b706..=0x8004_b709 if !is(libc::CLONE_NEWPID) => (false, &[libc::EINVAL]),
+        NS_GET_NSTYPE => (true, &[]),
+        NS_GET_OWNER_UID if !is(libc::CLONE_NEWUSER) => (false, &[libc::EINVAL]),
+        NS_GET_OWNER_UID => put(true),
+        NS_GET_MNTNS_ID if !is(libc::CLONE_NEWNS) => (false, &[libc::EINVAL]),
+        NS_GET_MNTNS_ID => put(true),
+        NS_GET_PID_FROM_PIDNS..=NS_GET_TGID_IN_PIDNS if !is(libc::CLONE_NEWPID) => {
+            (false, &[libc::EINVAL])
+        }
         // The argument, as a pid: a task in the namespace, or none.
-        0x8004_b706..=0x8004_b709 => (true, &[libc::ESRCH]),
-        0x8008_b70d => put(true),
+        NS_GET_PID_FROM_PIDNS..=NS_GET_TGID_IN_PIDNS => (true, &[libc::ESRCH]),
+        NS_GET_ID => put(true),
         _ if !is(libc::CLONE_NEWNS) => (false, &[libc::EINVAL]), // NS_MNT_GET_*: mount namespaces only
         _ if nr == 10 && arg == Ptr::Null => (false, &[libc::EINVAL]), // NS_MNT_GET_INFO needs a buffer
         _ if nr == 10 => put(true),
@@ -812,7 +768,7 @@ fn ioctl_allowed(h: &IoctlHandle, cmd: u64, arg: Ptr, sees_all: bool) -> (bool, 
 pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
     let mut st = Stats::default();
     let mut r = fastrand::Rng::with_seed(o.seed.rotate_left(17));
-    let Some(sitter) = crate::races::spawn_sitter(
+    let Ok(sitter) = Holder::spawn_bare(
         libc::CLONE_NEWUSER | libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS,
     ) else {
         st.violate("fork a child in new namespaces failed".into());
@@ -862,8 +818,7 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
     let before: std::collections::HashSet<RawFd> = listed
         .into_iter()
         // Raw: any number, open or not; rustix takes only open descriptors.
-        // SAFETY: F_GETFD only asks whether a number is open.
-        .filter(|fd| unsafe { libc::fcntl(*fd, libc::F_GETFD) } >= 0)
+        .filter(|fd| is_open(*fd))
         .collect();
     let mut n = 0u64;
     while b.take() {
@@ -873,19 +828,19 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
             // The nsfs group with any number, direction and size.
             0 | 1 => (r.u64(..4) << 30) | (r.u64(..1 << 14) << 16) | (0xb7 << 8) | r.u64(..32),
             2 => [
-                0xb701,
-                0xb702,
-                0xb703,
-                0xb704,
-                0x8004_b706,
-                0x8004_b707,
-                0x8004_b708,
-                0x8004_b709,
-                0x8010_b70a,
-                0x8010_b70b,
-                0x8010_b70c,
-                0x8008_b705,
-                0x8008_b70d,
+                NS_GET_USERNS,
+                NS_GET_PARENT,
+                NS_GET_NSTYPE,
+                NS_GET_OWNER_UID,
+                NS_GET_PID_FROM_PIDNS,
+                NS_GET_TGID_FROM_PIDNS,
+                NS_GET_PID_IN_PIDNS,
+                NS_GET_TGID_IN_PIDNS,
+                NS_MNT_GET_INFO,
+                NS_MNT_GET_NEXT,
+                NS_MNT_GET_PREV,
+                NS_GET_MNTNS_ID,
+                NS_GET_ID,
             ][r.usize(..13)],
             _ => loop {
                 let c = r.u32(..) as u64;
@@ -899,15 +854,11 @@ pub fn ioctl_calls(o: &Opts, b: &mut Budget) -> Stats {
         // SAFETY: every pointer `arg` can be is either our own buffer, large
         // enough for any size an ioctl number encodes, or memory the kernel
         // must refuse to touch (EFAULT): no random address of our own.
-        let x = res(unsafe { libc::ioctl(h.fd.as_raw_fd(), cmd as _, arg) } as _);
+        let x = unsafe { ioctl_any(&h.fd, cmd, arg) };
         if let Ok(fd) = x {
-            let fd = fd as RawFd;
-            // SAFETY: F_GETFD only asks whether the number is open.
-            let open =
-                fd >= 0 && !before.contains(&fd) && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0;
-            if open {
-                // SAFETY: not one we had: a new descriptor the ioctl made, ours.
-                unsafe { libc::close(fd) };
+            if fd >= 0 && !before.contains(&fd) && is_open(fd) {
+                // Not one we had: a new descriptor the ioctl made, ours to close.
+                drop(own(fd));
             }
         }
         let (ok, errs) = ioctl_allowed(h, cmd, ptr, sees_all);

@@ -219,12 +219,3 @@ impl Stats {
         }
     }
 }
-
-/// The calls' result as `io::Result`.
-pub fn res(r: libc::c_long) -> io::Result<libc::c_long> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
-}

@@ -19,7 +19,6 @@ use crate::stats::Stats;
 use crate::Opts;
 use nsfd_testutil::child::Holder;
 use nsfd_testutil::mounts::Scratch;
-use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -75,18 +74,6 @@ fn race_with_exit(o: &Opts, sitter: Holder, work: impl Fn(usize) -> Stats + Sync
         }
         Stats::default()
     })
-}
-
-/// A child in new namespaces `flags` that sits until let go, or `None` if
-/// it could not start. From any caller: the child makes only system calls.
-pub fn spawn_sitter(flags: libc::c_int) -> Option<Holder> {
-    Holder::spawn_bare(flags).ok()
-}
-
-/// A sitter with a second thread, and that thread's id (for thread
-/// pidfds). Only from a single-threaded caller: the child runs Rust code.
-pub fn spawn_sitter_with_thread(flags: libc::c_int) -> io::Result<(Holder, libc::pid_t)> {
-    Holder::spawn_with_thread(flags)
 }
 
 /// A sitter in new namespaces `flags`, or `None` with the reason recorded in `st`.
