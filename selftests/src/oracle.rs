@@ -206,8 +206,8 @@ fn raw(fd: &io::Result<OwnedFd>) -> Fd {
     fd.as_ref().map(|f| f.as_raw_fd()).map_err(errno_of)
 }
 
-/// One setns() case in a child: the caller made by `prep`, then the call,
-/// then what it changed.
+/// One setns() case in a child of its own: the caller made by `prep`, then
+/// the call, then what it changed.
 fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String {
     let fd = match fd {
         Ok(f) => f,
@@ -216,43 +216,86 @@ fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String 
     let r = child::run(|| {
         std::env::set_current_dir("/tmp").map_err(|e| format!("chdir: {e}"))?;
         prep()?;
-        let (before, cred_before, cwd_before) = (namespaces_of("self"), credentials(), cwd());
-        let t0 = monotonic();
-        let r = setns(&FakeFd(fd), nstype);
-        let t1 = monotonic();
-        let after = namespaces_of("self");
-        // What changed, and only that: a line is short, and any change shows.
-        let mut out = outcome(&r);
-        let changed: Vec<String> = after
-            .iter()
-            .filter(|(k, ns)| before.get(*k) != Some(ns))
-            .map(|(k, ns)| format!("{k}={}", roles.role(k, *ns)))
-            .collect();
-        if !changed.is_empty() {
-            out.push_str(&format!(" ns:{}", changed.join(",")));
-        }
-        if before.get("pid_for_children") != after.get("pid_for_children") {
-            out.push_str(&format!(" fork:{}", fork_outcome()));
-        }
-        // A namespace not read shows as such, before or after: never as unchanged.
-        out.push_str(&unreadable(&before));
-        out.push_str(&unreadable(&after));
-        let cred = credentials();
-        if cred != cred_before {
-            out.push_str(&format!(" {cred}"));
-        }
-        let cwd = cwd();
-        if cwd != cwd_before {
-            out.push_str(&format!(" cwd={cwd}"));
-        }
-        let clock_step = (t1 - t0).round() as i64;
-        if clock_step != 0 {
-            out.push_str(&format!(" monotonic={clock_step:+}"));
-        }
-        Ok(out)
+        Ok(setns_in_this_process(roles, fd, nstype))
     });
     // A child that dies is a failure on any kernel: the compare refuses CRASH.
     r.unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")))
+}
+
+/// The setns() cases of one caller on one descriptor, each line as
+/// [`setns_case`] gives it, in as few children as that allows: a child made
+/// by `prep` goes on to the next case while each fails and changes nothing
+/// it observes (the line is an errno alone, the state the next case starts
+/// from is the same). The case after one that succeeded or changed anything
+/// starts in a new child. A child that dies has its first case re-run alone,
+/// so a CRASH line is the case that crashed. (Forks are most of the suite's
+/// time under emulation.)
+fn setns_batch(roles: &Roles, fd: Fd, nstypes: &[libc::c_int], prep: Prep) -> Vec<String> {
+    let fd = match fd {
+        Ok(f) => f,
+        Err(e) => return vec![format!("nofd:{}", errno_word(e)); nstypes.len()],
+    };
+    let mut lines: Vec<String> = Vec::with_capacity(nstypes.len());
+    while lines.len() < nstypes.len() {
+        let rest = &nstypes[lines.len()..];
+        let r = child::run(|| {
+            std::env::set_current_dir("/tmp").map_err(|e| format!("chdir: {e}"))?;
+            prep()?;
+            let mut out = Vec::new();
+            for &nstype in rest {
+                let line = setns_in_this_process(roles, fd, nstype);
+                let unchanged_failure = line != "ok" && !line.contains(' ');
+                out.push(line);
+                if !unchanged_failure {
+                    break;
+                }
+            }
+            Ok(out.join("\n"))
+        });
+        match r {
+            Ok(text) if !text.is_empty() => lines.extend(text.lines().map(String::from)),
+            _ => lines.push(setns_case(roles, Ok(fd), rest[0], prep)),
+        }
+    }
+    lines
+}
+
+/// setns() in the calling process, and what it changed.
+fn setns_in_this_process(roles: &Roles, fd: i32, nstype: libc::c_int) -> String {
+    let (before, cred_before, cwd_before) = (namespaces_of("self"), credentials(), cwd());
+    let t0 = monotonic();
+    let r = setns(&FakeFd(fd), nstype);
+    let t1 = monotonic();
+    let after = namespaces_of("self");
+    // What changed, and only that: a line is short, and any change shows.
+    let mut out = outcome(&r);
+    let changed: Vec<String> = after
+        .iter()
+        .filter(|(k, ns)| before.get(*k) != Some(ns))
+        .map(|(k, ns)| format!("{k}={}", roles.role(k, *ns)))
+        .collect();
+    if !changed.is_empty() {
+        out.push_str(&format!(" ns:{}", changed.join(",")));
+    }
+    if before.get("pid_for_children") != after.get("pid_for_children") {
+        out.push_str(&format!(" fork:{}", fork_outcome()));
+    }
+    // A namespace not read shows as such, before or after: never as unchanged.
+    out.push_str(&unreadable(&before));
+    out.push_str(&unreadable(&after));
+    let cred = credentials();
+    if cred != cred_before {
+        out.push_str(&format!(" {cred}"));
+    }
+    let cwd = cwd();
+    if cwd != cwd_before {
+        out.push_str(&format!(" cwd={cwd}"));
+    }
+    let clock_step = (t1 - t0).round() as i64;
+    if clock_step != 0 {
+        out.push_str(&format!(" monotonic={clock_step:+}"));
+    }
+    out
 }
 
 /// The processes that hold a target's namespaces: the keeper unshares
@@ -427,11 +470,12 @@ impl Lines {
             .copied()
             .chain(pidns_caller.then_some(("pidns", prep_pidns)));
         for (cname, prep) in callers {
-            for (nname, nstype) in nstypes(flag) {
-                if cname != "root" && !FEW_NSTYPES.contains(&nname) {
-                    continue;
-                }
-                let out = setns_case(roles, fd, nstype, prep);
+            let cases: Vec<(&str, libc::c_int)> = nstypes(flag)
+                .into_iter()
+                .filter(|(nname, _)| cname == "root" || FEW_NSTYPES.contains(nname))
+                .collect();
+            let types: Vec<libc::c_int> = cases.iter().map(|&(_, t)| t).collect();
+            for ((nname, _), out) in cases.iter().zip(setns_batch(roles, fd, &types, prep)) {
                 self.emit(&format!("{prefix}_{cname}_{nname}"), &out);
             }
         }
@@ -446,25 +490,44 @@ impl Lines {
         pidfd: &io::Result<OwnedFd>,
         kind: NsType,
     ) {
+        const METHODS: [&str; 3] = ["proc", "pidfd_ioctl", "nsfd"];
+        let has_nsfd = self.has_nsfd;
+        // One method's line, in a child made by the caller's prep.
+        let acquire = |method: &str| -> String {
+            let fd = match (method, pidfd) {
+                ("pidfd_ioctl", Ok(p)) => pidfd_namespace(p, kind),
+                ("pidfd_ioctl", Err(e)) => return format!("nofd:{}", errno_word(errno_of(e))),
+                ("nsfd", _) if has_nsfd => nsfd(pid, kind.nstype().into()),
+                _ => open_ro(&format!("/proc/{pid}/ns/{}", kind.name())),
+            };
+            match fd.and_then(|f| ns_of(&f)) {
+                Ok(ns) => format!("ok {}={}", kind.name(), roles.role(kind.name(), ns)),
+                Err(e) => errno_word(errno_of(&e)),
+            }
+        };
         for (cname, prep) in &CALLERS[..2] {
-            for method in ["proc", "pidfd_ioctl", "nsfd"] {
-                let has_nsfd = self.has_nsfd;
-                let r = child::run(|| {
-                    prep()?;
-                    let fd = match (method, pidfd) {
-                        ("pidfd_ioctl", Ok(p)) => pidfd_namespace(p, kind),
-                        ("pidfd_ioctl", Err(e)) => {
-                            return Ok(format!("nofd:{}", errno_word(errno_of(e))))
-                        }
-                        ("nsfd", _) if has_nsfd => nsfd(pid, kind.nstype().into()),
-                        _ => open_ro(&format!("/proc/{pid}/ns/{}", kind.name())),
-                    };
-                    Ok(match fd.and_then(|f| ns_of(&f)) {
-                        Ok(ns) => format!("ok {}={}", kind.name(), roles.role(kind.name(), ns)),
-                        Err(e) => errno_word(errno_of(&e)),
+            // Opening a descriptor changes nothing the next method sees: one
+            // child runs the three; if it dies, each runs alone.
+            let together = child::run(|| {
+                prep()?;
+                Ok(METHODS.map(acquire).join("\n"))
+            });
+            let lines: Vec<String> = match together {
+                Ok(text) if text.lines().count() == METHODS.len() => {
+                    text.lines().map(String::from).collect()
+                }
+                _ => METHODS
+                    .iter()
+                    .map(|&m| {
+                        child::run(|| {
+                            prep()?;
+                            Ok(acquire(m))
+                        })
+                        .unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")))
                     })
-                });
-                let out = r.unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")));
+                    .collect(),
+            };
+            for (method, out) in METHODS.iter().zip(lines) {
                 self.emit(&format!("{prefix}_{}_{cname}_{method}", kind.name()), &out);
             }
         }
@@ -573,17 +636,11 @@ impl Lines {
                 ]
                 .contains(kind)
                 {
-                    let out: Vec<(String, String)> = nstypes(ty.flag())
-                        .iter()
-                        .map(|(nname, nstype)| {
-                            (
-                                format!("setns_{base}_{situation}_{kind}_root_{nname}"),
-                                setns_case(&roles, raw(fd), *nstype, as_root),
-                            )
-                        })
-                        .collect();
-                    for (name, o) in out {
-                        self.emit(&name, &o);
+                    let cases = nstypes(ty.flag());
+                    let types: Vec<libc::c_int> = cases.iter().map(|&(_, t)| t).collect();
+                    let out = setns_batch(&roles, raw(fd), &types, as_root);
+                    for ((nname, _), o) in cases.iter().zip(out) {
+                        self.emit(&format!("setns_{base}_{situation}_{kind}_root_{nname}"), &o);
                     }
                 }
             }
