@@ -36,6 +36,15 @@ khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 if [ -n "$khz" ] && [ ${#accel[@]} -gt 0 ]; then
 	append+=("tsc_early_khz=$khz")
 fi
+# vng exports the host's root to the guest over 9p without a cache: every
+# exec reads its binary again, page by page, over 9p. The guest's root is
+# read-only and nothing on the host changes it while the VM runs, so the
+# guest may cache it (the results directory, written by both, stays
+# uncached). The kernel takes the last rootflags= given, so this one wins
+# over vng's; --force-9p keeps vng from choosing virtio-fs, whose options
+# differ. scripts/vm-probe.sh measures the difference (README, "Disk and time").
+vng_args+=(--force-9p)
+append+=("rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=${VM_ROOT_CACHE:-loose}")
 # VM_APPEND: extra kernel command-line arguments (experiments).
 [ -n "${VM_APPEND:-}" ] && append+=("$VM_APPEND")
 if [ ${#append[@]} -gt 0 ]; then

@@ -28,12 +28,16 @@ holder() {
 	wait_sleeping "$HPID"
 }
 # Waits (up to 60 s: the VM may be slow) until PID has exec'ed sleep. The
-# test is a shell builtin: every exec is slow under emulation.
+# test and the pause are shell builtins (read -t on a pipe nobody writes):
+# every process costs most of a second under emulation.
 sleep_bin=$(readlink -f "$(command -v sleep)")
+exec {never_fd}<> <(:)
+pause() { read -r -t "$1" -u "$never_fd" _; }
 wait_sleeping() {
-	for _ in $(seq 600); do
+	local i
+	for ((i = 0; i < 600; i++)); do
 		[ /proc/$1/exe -ef "$sleep_bin" ] && return 0
-		sleep 0.1
+		pause 0.1
 	done
 	return 1
 }
@@ -370,10 +374,10 @@ check nsfd_exec_exit_status sh -c 'nsfd exec -u -- sh -c "exit 7"; [ $? = 7 ]'
 unshare -p --fork sh -c 'exec sleep 600' &
 UPID=$!
 INIT=
-for _ in $(seq 600); do
+for ((i = 0; i < 600; i++)); do
 	read -r INIT _ </proc/$UPID/task/$UPID/children
 	[ -n "$INIT" ] && [ /proc/$INIT/exe -ef "$sleep_bin" ] && break
-	sleep 0.1
+	pause 0.1
 done
 check nsfd_exec_pid_namespace_signal_reraised python3 -c "
 import subprocess
