@@ -750,6 +750,16 @@ pub(crate) fn run() -> i32 {
         init: namespaces_of("self"),
         count: 0,
     };
+    // A file of each of the runner's own namespaces, open while the suite
+    // runs (every case's process inherits them): each case reads which
+    // namespaces it is in, before and after, by opening /proc/self/ns
+    // files, and with a file of the namespace open nsfs reuses its inode
+    // and dentry instead of making and freeing them at every open. Under
+    // emulation that is most of a case's time; no outcome depends on it.
+    let _own_files: Vec<OwnedFd> = all_kinds()
+        .into_iter()
+        .filter_map(|k| open_ro(&format!("/proc/self/ns/{}", k.name())).ok())
+        .collect();
     println!(
         "# nsfd_selftest --oracle on Linux {}",
         std::fs::read_to_string("/proc/sys/kernel/osrelease")
