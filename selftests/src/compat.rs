@@ -84,3 +84,63 @@ fn has_i386_entries() -> bool {
     let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
     !off && kallsyms.lines().any(|l| l.ends_with(" __ia32_sys_setns"))
 }
+
+// In this file rather than sys.rs, which nsfd_stress compiles too: the
+// test would run, and be listed, twice.
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    /// `#define NAME VALUE` of a header under `NSFD_UAPI_HEADERS` (the
+    /// kernel's headers_install tree), without a `UL` suffix.
+    fn define(header: &str, name: &str) -> u64 {
+        let dir = std::env::var_os("NSFD_UAPI_HEADERS")
+            .expect("NSFD_UAPI_HEADERS: the include/ directory of the built kernel's headers");
+        let path = PathBuf::from(dir).join(header);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let value = text
+            .lines()
+            .find_map(|l| {
+                let mut w = l.split_whitespace();
+                (w.next() == Some("#define") && w.next() == Some(name)).then(|| w.next())?
+            })
+            .unwrap_or_else(|| panic!("{}: no #define {name}", path.display()));
+        let digits = value.trim_end_matches("UL");
+        match digits.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => digits.parse(),
+        }
+        .unwrap_or_else(|e| panic!("{}: {name} {value}: {e}", path.display()))
+    }
+
+    /// libnsfd and the i386 entries write the ABI down so that they build
+    /// on their own: it must be the headers' of the kernel built from the
+    /// series. Needs those headers, so plain `cargo test` leaves it out;
+    /// make test runs it (`--include-ignored`, NSFD_UAPI_HEADERS set).
+    #[test]
+    #[ignore = "needs NSFD_UAPI_HEADERS, the built kernel's headers (make test runs it)"]
+    #[cfg(target_arch = "x86_64")]
+    fn written_down_numbers_match_the_headers() {
+        use crate::sys::i386;
+        assert_eq!(
+            u64::from(nsfd::SYS_NSFD),
+            define("asm/unistd_64.h", "__NR_nsfd")
+        );
+        assert_eq!(
+            u64::from(nsfd::NSFD_FOR_CHILDREN),
+            define("linux/nsfd.h", "NSFD_FOR_CHILDREN")
+        );
+        for (ours, name) in [
+            (i386::SYS_NSFD, "__NR_nsfd"),
+            (i386::SYS_SETNS, "__NR_setns"),
+            (i386::SYS_IOCTL, "__NR_ioctl"),
+        ] {
+            assert_eq!(
+                u64::from(ours),
+                define("asm/unistd_32.h", name),
+                "i386 {name}"
+            );
+        }
+    }
+}
