@@ -76,10 +76,7 @@ fn in_child_pid_namespace() -> Result<(), String> {
 
 /// A pid as rustix takes it (0, the caller in some calls, is none).
 fn pid(p: libc::pid_t) -> io::Result<Pid> {
-    (p > 0)
-        .then(|| Pid::from_raw(p))
-        .flatten()
-        .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
+    nsfd_testutil::sys::positive_pid(p).ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
 }
 
 fn ns_of(fd: &impl AsRawFd) -> io::Result<(u64, u64)> {

@@ -182,6 +182,14 @@ pub fn open_path(path: &str) -> io::Result<OwnedFd> {
 /// pidfd_open(2)'s PIDFD_THREAD (<linux/pidfd.h>), which rustix does not name.
 pub const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
 
+/// `pid` as rustix takes it; `None` for 0 and below, which its `Pid`
+/// cannot hold (0 is "the caller" in some calls).
+pub fn positive_pid(pid: libc::pid_t) -> Option<rustix::process::Pid> {
+    (pid > 0)
+        .then(|| rustix::process::Pid::from_raw(pid))
+        .flatten()
+}
+
 /// pidfd_open(2) of a process.
 pub fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
     pidfd_open_with(pid, 0)
@@ -190,10 +198,7 @@ pub fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
 /// pidfd_open(2) with raw flags (PIDFD_THREAD, PIDFD_NONBLOCK); `EINVAL`
 /// for a pid below 1, as the kernel's.
 pub fn pidfd_open_with(pid: libc::pid_t, flags: libc::c_uint) -> io::Result<OwnedFd> {
-    let pid = (pid > 0)
-        .then(|| rustix::process::Pid::from_raw(pid))
-        .flatten()
-        .ok_or_else(|| error(libc::EINVAL))?;
+    let pid = positive_pid(pid).ok_or_else(|| error(libc::EINVAL))?;
     Ok(rustix::process::pidfd_open(
         pid,
         rustix::process::PidfdFlags::from_bits_retain(flags),

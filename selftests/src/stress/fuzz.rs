@@ -14,7 +14,7 @@ use crate::Opts;
 use nsfd_testutil::child::{exit_now, fork, fork_child, wait, Holder, Zombie};
 use nsfd_testutil::errno::own;
 use nsfd_testutil::sys::{ioctl_any, nsfd_unchecked};
-use rustix::process::{Pid, WaitOptions};
+use rustix::process::WaitOptions;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
@@ -545,9 +545,7 @@ fn setns_batch(
     let mut text = String::new();
     let _ = std::fs::File::from(rd).read_to_string(&mut text);
     // As before, a wait that fails counts as status 0.
-    let status = (pid > 0)
-        .then(|| Pid::from_raw(pid))
-        .flatten()
+    let status = nsfd_testutil::sys::positive_pid(pid)
         .and_then(|p| rustix::process::waitpid(Some(p), WaitOptions::empty()).ok()?)
         .map_or(0, |(_, s)| s.as_raw());
     if status != 0 {
