@@ -9,7 +9,7 @@ APT_PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	rustc-web rust-web-src rust-web-clippy rustfmt-web
 	flex bison bc libelf-dev libssl-dev cpio dwarves make
-	busybox-static iproute2 util-linux kmod rsync
+	busybox-static iproute2 util-linux kmod rsync jq
 	libcap-dev
 )
 # Extra suites are pinned low so that a plain install never takes from them.

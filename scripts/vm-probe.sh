@@ -16,10 +16,22 @@ per_run() { # per_run N CMD...: CMD N times, ms per run
 	awk -v s="$s" -v e="$e" -v n="$n" -v c="$*" 'BEGIN { printf "%-40s %8.0f ms\n", c, (e - s) * 1000 / n }'
 }
 grep -E '^[^ ]+ / ' /proc/mounts
-per_run 10 /bin/true
-per_run 10 sh -c :
-per_run 10 nsfd --help
-per_run 10 eval '( : )'
-per_run 10 unshare -u true
-per_run 5 unshare -n true
-per_run 2 python3 -c pass
+costs() {
+	per_run 10 /bin/true
+	per_run 10 sh -c :
+	per_run 10 nsfd --help
+	per_run 10 eval '( : )'
+	per_run 10 unshare -u true
+	per_run 5 unshare -n true
+	per_run 2 perl -e 1
+	per_run 2 jq -n 1
+	per_run 2 python3 -c pass
+	nsfd_selftest --oracle-costs
+}
+echo "# free to run on any CPU"
+costs
+# A parent that waits for its child wakes on the child's CPU, or is woken
+# from another: both on one CPU (as make test's lanes run).
+echo "# on CPU 0 only"
+taskset -pc 0 $$ >/dev/null
+costs

@@ -228,25 +228,19 @@ kill "$HPID"
 wait "$HPID" 2>/dev/null
 check nsfd_list_table_shows_name_type_ns_path sh -c \
 	"nsfd list | grep -Eq '^nsfdl +uts +$uts_ino /run/nsfd/uts/nsfdl\$' && nsfd list | grep -Eq '^nsfdl +ipc +[0-9]+ /run/nsfd/ipc/nsfdl\$'"
-check nsfd_list_json_is_lsns_style python3 -c "
-import json, subprocess
-doc = json.loads(subprocess.run(['nsfd', 'list', '-J', '-o', 'NAME,TYPE,NS,ID'], check=True, capture_output=True).stdout)
-rows = [r for r in doc['namespaces'] if r['name'] == 'nsfdl']
-assert sorted(r['type'] for r in rows) == ['ipc', 'uts'], rows
-assert [r['ns'] for r in rows if r['type'] == 'uts'] == [$uts_ino], rows
-assert all(list(r) == ['name', 'type', 'ns', 'id'] and r['id'] > 0 for r in rows), rows
-"
+# jq -e exits 1 when the filter gives false (and 4 or 5 when the JSON is bad).
+check nsfd_list_json_is_lsns_style sh -c "nsfd list -J -o NAME,TYPE,NS,ID | jq -e '
+	[.namespaces[] | select(.name == \"nsfdl\")] as \$rows |
+	([\$rows[].type] | sort) == [\"ipc\", \"uts\"] and
+	[\$rows[] | select(.type == \"uts\") | .ns] == [$uts_ino] and
+	all(\$rows[]; keys_unsorted == [\"name\", \"type\", \"ns\", \"id\"] and .id > 0)'"
 check nsfd_exec_by_name_enters_every_type sh -c \
 	"[ \"\$(nsfd exec nsfdl -- sh -c 'hostname; stat -L -c %i /proc/self/ns/uts')\" = \"\$(printf 'nsfd-list\n$uts_ino')\" ]"
 check nsfd_exec_by_path sh -c "[ \"\$(nsfd exec /run/nsfd/uts/nsfdl -- hostname)\" = nsfd-list ]"
 check nsfd_exec_type_option_with_name sh -c "[ \"\$(nsfd exec --uts=nsfdl hostname)\" = nsfd-list ]"
-check nsfd_show_json_of_a_name_and_type python3 -c "
-import json, subprocess
-doc = json.loads(subprocess.run(['nsfd', 'show', '-J', '--uts', 'nsfdl'], check=True, capture_output=True).stdout)
-assert list(doc) == ['namespaces'] and len(doc['namespaces']) == 1, doc
-d = doc['namespaces'][0]
-assert d['type'] == 'uts' and d['ns'] == $uts_ino and d['owner_uid'] == 0 and d['id'] > 0, d
-"
+check nsfd_show_json_of_a_name_and_type sh -c "nsfd show -J --uts nsfdl | jq -e '
+	keys_unsorted == [\"namespaces\"] and (.namespaces | length) == 1 and
+	(.namespaces[0] | .type == \"uts\" and .ns == $uts_ino and .owner_uid == 0 and .id > 0)'"
 # A second add of the same name fails, and undoes the part it had done.
 holder "-u -n"
 if nsfd add --target "$HPID" --net --uts nsfdl >"$work/err" 2>&1; then
@@ -379,13 +373,13 @@ for ((i = 0; i < 600; i++)); do
 	[ -n "$INIT" ] && [ /proc/$INIT/exe -ef "$sleep_bin" ] && break
 	pause 0.1
 done
-check nsfd_exec_pid_namespace_signal_reraised python3 -c "
-import subprocess
-r = subprocess.run(['nsfd', 'exec', '-t', '$INIT', '-p', '--', 'sh', '-c', 'kill -TERM \$\$'])
-assert r.returncode == -15, r.returncode
-r = subprocess.run(['nsfd', 'exec', '-t', '$INIT', '-p', '--', 'sh', '-c', 'stat -L -c %i /proc/self/ns/pid; exit 3'], capture_output=True)
-assert r.returncode == 3 and r.stdout.strip() == b'$(ino /proc/$INIT/ns/pid)', r
-"
+# perl's system() gives the raw wait status: a death by SIGTERM is 15, an
+# exit with status 143 (what a shell shows for both) is 143 << 8.
+check nsfd_exec_pid_namespace_signal_reraised perl -e '
+	system("nsfd", "exec", "-t", $ARGV[0], "-p", "--", "sh", "-c", "kill -TERM \$\$");
+	$? == 15 or die "status after kill -TERM: $?\n";
+	my $ns = `nsfd exec -t $ARGV[0] -p -- sh -c "stat -L -c %i /proc/self/ns/pid; exit 3"`;
+	$? == 3 << 8 && $ns == $ARGV[1] or die "status $?, pid namespace $ns, want 3 and $ARGV[1]\n"' "$INIT" "$(ino /proc/$INIT/ns/pid)"
 # unshare --fork waits for its child, the namespace's init, which takes
 # only SIGKILL from outside.
 kill -KILL "$INIT"

@@ -24,7 +24,9 @@ mod ktap {
 
 /// A step in a forked child, and the child that holds namespaces: nsfd-testutil's.
 mod child {
-    pub(crate) use nsfd_testutil::child::{exit_now, fork, fork_child, run, unshare, wait, Holder};
+    pub(crate) use nsfd_testutil::child::{
+        exit_now, fork, fork_child, run, stay_on_cpu, unshare, wait, Holder,
+    };
 }
 
 use crate::sys::*;
@@ -34,8 +36,20 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some(exec_lock::HELPER_ARG) {
         exec_lock::helper();
     }
-    if std::env::args().nth(1).as_deref() == Some("--oracle") {
-        std::process::exit(oracle::run());
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--oracle") {
+        let queue = match &args[2..] {
+            [] => None,
+            [flag, file] if flag == "--queue" => Some(file.as_str()),
+            _ => {
+                eprintln!("usage: nsfd_selftest --oracle [--queue FILE]");
+                std::process::exit(2);
+            }
+        };
+        std::process::exit(oracle::run(queue));
+    }
+    if std::env::args().nth(1).as_deref() == Some("--oracle-costs") {
+        std::process::exit(oracle::costs());
     }
     if !rustix::process::getuid().is_root() {
         skip_suite("nsfd_selftest needs root");

@@ -738,8 +738,14 @@ impl Lines {
     }
 }
 
-/// `nsfd_selftest --oracle`: the suite's lines on stdout; exit 0 when it ran.
-pub(crate) fn run() -> i32 {
+/// `nsfd_selftest --oracle [--queue FILE]`: the suite's lines on stdout; exit 0 when it ran.
+///
+/// The parts are independent. Without `--queue`, two worker processes (make
+/// test's VM has two CPUs) share them, each on a CPU of its own. With
+/// `--queue FILE`, this process is one worker among any others given the
+/// same FILE (an empty file at first): make test runs one in each of its
+/// two lanes, so that the lane whose other suites end first takes more.
+pub(crate) fn run(queue: Option<&str>) -> i32 {
     let has_nsfd =
         !matches!(nsfd(0, libc::CLONE_NEWNET as _), Err(e) if errno_of(&e) == libc::ENOSYS);
     let mut lines = Lines {
@@ -771,8 +777,8 @@ pub(crate) fn run() -> i32 {
             "absent: handles come from /proc/PID/ns"
         }
     );
-    // The parts are independent: two worker processes (make test's VM has
-    // two CPUs) share them, the targets first, so that both finish together.
+    // The targets first, the biggest parts: whichever worker ends last, ends
+    // with a small one.
     let mut parts: Vec<Part> = NsType::all()
         .iter()
         .flat_map(|&ty| {
@@ -782,23 +788,53 @@ pub(crate) fn run() -> i32 {
         .collect();
     parts.extend(NsType::all().iter().map(|&ty| Part::Own(ty)));
     parts.push(Part::NotNamespaces);
+    let work = |lines: &mut Lines, queue: &Queue, name: &str| -> i32 {
+        loop {
+            match queue.next() {
+                Ok(i) if i >= parts.len() => break,
+                Ok(i) => match parts[i] {
+                    Part::Target(ty, foreign) => lines.target(ty, foreign),
+                    Part::Own(ty) => lines.own(ty),
+                    Part::NotNamespaces => lines.not_namespaces(),
+                },
+                Err(e) => {
+                    eprintln!("oracle queue: {e}");
+                    return 1;
+                }
+            }
+        }
+        println!("# worker {name}: {} cases", lines.count);
+        let _ = std::io::stdout().flush();
+        0
+    };
+    if let Some(path) = queue {
+        return match Queue::open(path) {
+            Ok(q) => work(&mut lines, &q, &std::process::id().to_string()),
+            Err(e) => {
+                eprintln!("{path}: {e}");
+                1
+            }
+        };
+    }
+    let path = format!("/tmp/nsfd-oracle-queue.{}", std::process::id());
+    let queue = match std::fs::write(&path, "").and_then(|()| Queue::open(&path)) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return 1;
+        }
+    };
+    let _ = std::fs::remove_file(&path);
     let mut workers = vec![];
     for w in 0..WORKERS {
         let _ = std::io::stdout().flush();
         // SAFETY: the runner is single-threaded.
         match unsafe { fork() } {
             Ok(None) => {
-                for part in parts.iter().skip(w).step_by(WORKERS) {
-                    match *part {
-                        Part::Target(ty, foreign) => lines.target(ty, foreign),
-                        Part::Own(ty) => lines.own(ty),
-                        Part::NotNamespaces => lines.not_namespaces(),
-                    }
-                }
-                println!("# worker {w}: {} cases", lines.count);
-                let _ = std::io::stdout().flush();
+                child::stay_on_cpu(w);
+                let code = work(&mut lines, &queue, &w.to_string());
                 // Leave the worker without the runner's atexit handlers.
-                exit_now(0)
+                exit_now(code)
             }
             Err(e) => {
                 eprintln!("fork: {e}");
@@ -821,3 +857,85 @@ enum Part {
 
 /// Worker processes that share the parts.
 const WORKERS: usize = 2;
+
+/// The parts that workers share: a file holding the number of parts taken
+/// (empty: none), read and written under an exclusive `flock`.
+struct Queue(std::fs::File);
+
+impl Queue {
+    fn open(path: &str) -> io::Result<Queue> {
+        Ok(Queue(
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)?,
+        ))
+    }
+
+    /// The index of the next part nobody has taken.
+    fn next(&self) -> io::Result<usize> {
+        use rustix::fs::{flock, FlockOperation};
+        use std::os::unix::fs::FileExt;
+        flock(&self.0, FlockOperation::LockExclusive)?;
+        let taken = (|| {
+            let mut buf = [0u8; 20];
+            let n = self.0.read_at(&mut buf, 0)?;
+            let text = std::str::from_utf8(&buf[..n]).map_err(io::Error::other)?;
+            let taken: usize = match text.trim() {
+                "" => 0,
+                t => t.parse().map_err(io::Error::other)?,
+            };
+            self.0.set_len(0)?;
+            self.0.write_all_at((taken + 1).to_string().as_bytes(), 0)?;
+            Ok(taken)
+        })();
+        flock(&self.0, FlockOperation::Unlock)?;
+        taken
+    }
+}
+
+/// `nsfd_selftest --oracle-costs`: what the suite's steps cost here, in
+/// milliseconds per run (scripts/vm-probe.sh prints them for the VM).
+pub(crate) fn costs() -> i32 {
+    let _own_files: Vec<OwnedFd> = all_kinds()
+        .into_iter()
+        .filter_map(|k| open_ro(&format!("/proc/self/ns/{}", k.name())).ok())
+        .collect();
+    let per_run = |name: &str, n: u32, f: &mut dyn FnMut()| {
+        let t0 = std::time::Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        let ms = t0.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
+        println!("{name:<44} {ms:8.2} ms");
+    };
+    per_run("child::run (fork, pipe, wait)", 50, &mut || {
+        let _ = child::run(|| Ok(String::new()));
+    });
+    per_run("namespaces_of(self)", 200, &mut || {
+        let _ = namespaces_of("self");
+    });
+    per_run("credentials (/proc/self/status)", 200, &mut || {
+        let _ = credentials();
+    });
+    per_run("cwd", 200, &mut || {
+        let _ = cwd();
+    });
+    per_run("setns(-1, 0)", 200, &mut || {
+        let _ = setns(&FakeFd(-1), 0);
+    });
+    per_run("monotonic", 200, &mut || {
+        let _ = monotonic();
+    });
+    per_run("fork_outcome", 50, &mut || {
+        let _ = fork_outcome();
+    });
+    child::stay_on_cpu(0);
+    per_run("child::run, parent and child on one CPU", 50, &mut || {
+        let _ = child::run(|| Ok(String::new()));
+    });
+    per_run("fork_outcome, on one CPU", 50, &mut || {
+        let _ = fork_outcome();
+    });
+    0
+}
