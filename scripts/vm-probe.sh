@@ -28,10 +28,4 @@ costs() {
 	per_run 2 python3 -c pass
 	nsfd_selftest --oracle-costs
 }
-echo "# free to run on any CPU"
-costs
-# A parent that waits for its child wakes on the child's CPU, or is woken
-# from another: both on one CPU (as make test's lanes run).
-echo "# on CPU 0 only"
-taskset -pc 0 $$ >/dev/null
 costs

@@ -91,15 +91,13 @@ man_examples() {
 	ktap_end
 }
 suite man-examples man_examples
-# Two lanes side by side, one per CPU (the VM has two): each lane's
-# processes stay on its CPU, so that a child wakes its waiting parent where
-# both run (a wakeup across CPUs costs most of a short child's time under
-# emulation). The suites of one lane run one after another; none of them
-# counts anything the other lane changes (leak checks count in user
-# namespaces of their own, lifetime checks by namespace id). Each lane ends
+# Two lanes side by side (the VM has two CPUs). The suites of one lane run
+# one after another; none of them counts anything the other lane changes
+# (leak checks count in user namespaces of their own, lifetime checks by
+# namespace id; the stress suite, which lists every namespace, runs alone
+# after them). Each lane ends
 # with a worker of the oracle suite: the two share its parts through a
 # queue file, so the lane that ends its other suites first takes more.
-on_cpu() { taskset -pc "$1" "$BASHPID" >/dev/null 2>&1 || true; }
 ks=$(readlink -f "$top/build")/kselftest
 queue=$(mktemp /tmp/nsfd-oracle-queue.XXXXXX)
 oracle_worker() { # oracle_worker LANE: the behaviour suite's lines, compared
@@ -112,7 +110,6 @@ oracle_worker() { # oracle_worker LANE: the behaviour suite's lines, compared
 	echo "oracle-suite-lane-$1 $t0 $(now)" | awk '{printf "%-44s %7.1f s\n", $1, $3 - $2}' >>"$results/vm-timings.txt"
 }
 (
-	on_cpu 0
 	# This kernel has the component: nsfd(2) missing is a failure, not a skip.
 	suite nsfd env NSFD_REQUIRE_SYSCALL=1 nsfd_selftest
 	# The benchmark with tiny counts: every row is measured (its numbers, in
@@ -130,7 +127,6 @@ oracle_worker() { # oracle_worker LANE: the behaviour suite's lines, compared
 	oracle_worker 0
 ) >"$results/lane-0.log" 2>&1 &
 (
-	on_cpu 1
 	suite clients "$top/selftests/clients.sh"
 	oracle_worker 1
 ) >"$results/lane-1.log" 2>&1 &

@@ -4,6 +4,14 @@
 # unshare, lsns; iproute2 ip netns) and a plain shell, on namespaces held by
 # nsfd handles. Runs as root inside the VM; needs the nsfd tool on PATH.
 set -u
+# NSFD_CLIENTS_TRACE=FILE: each command the suite runs, after the time it
+# started, into FILE (bash's own clock: tracing starts no process).
+if [ -n "${NSFD_CLIENTS_TRACE:-}" ]; then
+	exec {trace_fd}>"$NSFD_CLIENTS_TRACE"
+	BASH_XTRACEFD=$trace_fd
+	PS4='+ $EPOCHREALTIME '
+	set -x
+fi
 work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 # The project's KTAP writer; through the kselftest link, the repository's.
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
@@ -304,12 +312,35 @@ check nsfd_exec_refuses_two_namespaces_of_a_type sh -c '
 	nsfd exec -n nsfdip -- true 2>/dev/null
 	[ $? = 1 ] || exit 1
 	[ "$(nsfd exec nsfdip --net=/run/netns/nsfdip -- stat -L -c %i /proc/self/ns/net)" = "$(stat -c %i /run/netns/nsfdip)" ]'
-# nsfd add takes the lock ip netns add takes (an flock on /run/netns): held
-# by another, the add waits (here until timeout ends it); free, it works.
-check nsfd_add_takes_the_ip_netns_lock sh -c '
-	flock -x /run/netns timeout 10 unshare --net nsfd add --net nsfdlock
-	[ $? = 124 ] && [ ! -e /run/netns/nsfdlock ] || exit 1
-	unshare --net nsfd add --net nsfdlock && nsfd del nsfdlock'
+# nsfd add takes the lock ip netns add takes (an flock on /run/netns): while
+# another holds it, the add waits on it (/proc/locks shows its request as
+# blocked) and has made nothing; once it is free, the add ends well.
+add_waits_for_the_ip_netns_lock() {
+	local lock add i line state blocked=
+	exec {lock}</run/netns
+	flock -x "$lock" || return 1
+	unshare --net nsfd add --net nsfdlock &
+	add=$!
+	for ((i = 0; i < 600 && !blocked; i++)); do
+		while read -r line; do
+			[[ $line == *"-> FLOCK "*" WRITE $add "* ]] && blocked=1
+		done </proc/locks
+		# Gone (reaped by the shell) or a zombie: the add did not wait.
+		{ read -r _ _ state _ <"/proc/$add/stat"; } 2>/dev/null || state=Z
+		[ -n "$blocked" ] || [ "$state" = Z ] && break
+		pause 0.1
+	done
+	if [ -e /run/netns/nsfdlock ]; then
+		echo "the add made its name while ip netns' lock was held"
+		blocked=
+	fi
+	flock -u "$lock"
+	exec {lock}<&-
+	wait "$add" || { echo "the add failed once the lock was free"; return 1; }
+	nsfd del nsfdlock
+	[ -n "$blocked" ] || { echo "no blocked flock request of the add ($add) in /proc/locks"; return 1; }
+}
+check nsfd_add_takes_the_ip_netns_lock add_waits_for_the_ip_netns_lock
 # An unprivileged user (names of their own under XDG_RUNTIME_DIR) finds the
 # system's names as ip netns list shows them to anyone.
 check nsfd_unprivileged_finds_what_ip_netns_lists as_user sh -c '

@@ -24,9 +24,7 @@ mod ktap {
 
 /// A step in a forked child, and the child that holds namespaces: nsfd-testutil's.
 mod child {
-    pub(crate) use nsfd_testutil::child::{
-        exit_now, fork, fork_child, run, stay_on_cpu, unshare, wait, Holder,
-    };
+    pub(crate) use nsfd_testutil::child::{exit_now, fork, fork_child, run, unshare, wait, Holder};
 }
 
 use crate::sys::*;

@@ -213,7 +213,7 @@ fn setns_case(roles: &Roles, fd: Fd, nstype: libc::c_int, prep: Prep) -> String 
     let r = child::run(|| {
         std::env::set_current_dir("/tmp").map_err(|e| format!("chdir: {e}"))?;
         prep()?;
-        Ok(setns_in_this_process(roles, fd, nstype))
+        Ok(setns_in_this_process(roles, fd, nstype, Observed::now()).0)
     });
     // A child that dies is a failure on any kernel: the compare refuses CRASH.
     r.unwrap_or_else(|e| format!("CRASH {}", e.replace('\n', " ")))
@@ -239,8 +239,12 @@ fn setns_batch(roles: &Roles, fd: Fd, nstypes: &[libc::c_int], prep: Prep) -> Ve
             std::env::set_current_dir("/tmp").map_err(|e| format!("chdir: {e}"))?;
             prep()?;
             let mut out = Vec::new();
+            // A case that failed and changed nothing leaves the state the
+            // next case starts from: its "after" is the next one's "before".
+            let mut state = Observed::now();
             for &nstype in rest {
-                let line = setns_in_this_process(roles, fd, nstype);
+                let (line, after) = setns_in_this_process(roles, fd, nstype, state);
+                state = after;
                 let unchanged_failure = line != "ok" && !line.contains(' ');
                 out.push(line);
                 if !unchanged_failure {
@@ -257,42 +261,63 @@ fn setns_batch(roles: &Roles, fd: Fd, nstypes: &[libc::c_int], prep: Prep) -> Ve
     lines
 }
 
-/// setns() in the calling process, and what it changed.
-fn setns_in_this_process(roles: &Roles, fd: i32, nstype: libc::c_int) -> String {
-    let (before, cred_before, cwd_before) = (namespaces_of("self"), credentials(), cwd());
+/// What a case observes of the calling process.
+struct Observed {
+    ns: NsMap,
+    cred: String,
+    cwd: String,
+}
+
+impl Observed {
+    fn now() -> Observed {
+        Observed {
+            ns: namespaces_of("self"),
+            cred: credentials(),
+            cwd: cwd(),
+        }
+    }
+}
+
+/// setns() in the calling process, which is in the state `before`: what
+/// the call changed, and the state after it.
+fn setns_in_this_process(
+    roles: &Roles,
+    fd: i32,
+    nstype: libc::c_int,
+    before: Observed,
+) -> (String, Observed) {
     let t0 = monotonic();
     let r = setns(&FakeFd(fd), nstype);
     let t1 = monotonic();
-    let after = namespaces_of("self");
+    let after = Observed::now();
     // What changed, and only that: a line is short, and any change shows.
     let mut out = outcome(&r);
     let changed: Vec<String> = after
+        .ns
         .iter()
-        .filter(|(k, ns)| before.get(*k) != Some(ns))
+        .filter(|(k, ns)| before.ns.get(*k) != Some(ns))
         .map(|(k, ns)| format!("{k}={}", roles.role(k, *ns)))
         .collect();
     if !changed.is_empty() {
         out.push_str(&format!(" ns:{}", changed.join(",")));
     }
-    if before.get("pid_for_children") != after.get("pid_for_children") {
+    if before.ns.get("pid_for_children") != after.ns.get("pid_for_children") {
         out.push_str(&format!(" fork:{}", fork_outcome()));
     }
     // A namespace not read shows as such, before or after: never as unchanged.
-    out.push_str(&unreadable(&before));
-    out.push_str(&unreadable(&after));
-    let cred = credentials();
-    if cred != cred_before {
-        out.push_str(&format!(" {cred}"));
+    out.push_str(&unreadable(&before.ns));
+    out.push_str(&unreadable(&after.ns));
+    if after.cred != before.cred {
+        out.push_str(&format!(" {}", after.cred));
     }
-    let cwd = cwd();
-    if cwd != cwd_before {
-        out.push_str(&format!(" cwd={cwd}"));
+    if after.cwd != before.cwd {
+        out.push_str(&format!(" cwd={}", after.cwd));
     }
     let clock_step = (t1 - t0).round() as i64;
     if clock_step != 0 {
         out.push_str(&format!(" monotonic={clock_step:+}"));
     }
-    out
+    (out, after)
 }
 
 /// The processes that hold a target's namespaces: the keeper unshares
@@ -741,7 +766,7 @@ impl Lines {
 /// `nsfd_selftest --oracle [--queue FILE]`: the suite's lines on stdout; exit 0 when it ran.
 ///
 /// The parts are independent. Without `--queue`, two worker processes (make
-/// test's VM has two CPUs) share them, each on a CPU of its own. With
+/// test's VM has two CPUs) share them. With
 /// `--queue FILE`, this process is one worker among any others given the
 /// same FILE (an empty file at first): make test runs one in each of its
 /// two lanes, so that the lane whose other suites end first takes more.
@@ -831,7 +856,6 @@ pub(crate) fn run(queue: Option<&str>) -> i32 {
         // SAFETY: the runner is single-threaded.
         match unsafe { fork() } {
             Ok(None) => {
-                child::stay_on_cpu(w);
                 let code = work(&mut lines, &queue, &w.to_string());
                 // Leave the worker without the runner's atexit handlers.
                 exit_now(code)
@@ -915,6 +939,18 @@ pub(crate) fn costs() -> i32 {
     per_run("namespaces_of(self)", 200, &mut || {
         let _ = namespaces_of("self");
     });
+    per_run("open+close /proc/self/ns/net", 200, &mut || {
+        let _ = open_ro("/proc/self/ns/net");
+    });
+    per_run("stat /proc/self/ns/net", 200, &mut || {
+        let _ = rustix::fs::stat("/proc/self/ns/net");
+    });
+    let net = open_ro("/proc/self/ns/net");
+    per_run("fstat+NS_GET_ID of an open file", 200, &mut || {
+        if let Ok(f) = &net {
+            let _ = ns_of(f);
+        }
+    });
     per_run("credentials (/proc/self/status)", 200, &mut || {
         let _ = credentials();
     });
@@ -928,13 +964,6 @@ pub(crate) fn costs() -> i32 {
         let _ = monotonic();
     });
     per_run("fork_outcome", 50, &mut || {
-        let _ = fork_outcome();
-    });
-    child::stay_on_cpu(0);
-    per_run("child::run, parent and child on one CPU", 50, &mut || {
-        let _ = child::run(|| Ok(String::new()));
-    });
-    per_run("fork_outcome, on one CPU", 50, &mut || {
         let _ = fork_outcome();
     });
     0

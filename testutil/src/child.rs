@@ -58,27 +58,6 @@ pub fn fork_child(flags: libc::c_int, then: impl FnOnce()) -> io::Result<libc::p
     }
 }
 
-/// Keeps the calling process, and the children it makes from now on, on
-/// one CPU (`cpu` modulo the CPUs it may use). A child that runs while its
-/// parent waits then wakes that parent on the same CPU: under emulation a
-/// wakeup across CPUs is most of a short child's cost. Best effort: a CPU
-/// that cannot be chosen leaves the affinity as it was.
-pub fn stay_on_cpu(cpu: usize) {
-    use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
-    let Ok(allowed) = sched_getaffinity(None) else {
-        return;
-    };
-    let cpus: Vec<usize> = (0..CpuSet::MAX_CPU)
-        .filter(|&c| allowed.is_set(c))
-        .collect();
-    if cpus.is_empty() {
-        return;
-    }
-    let mut one = CpuSet::new();
-    one.set(cpus[cpu % cpus.len()]);
-    let _ = sched_setaffinity(None, &one);
-}
-
 /// Runs `f` in a child process and returns what it wrote, or the reason it
 /// died. The child's text is its answer (`Ok`) when it exits 0. Only from a
 /// single-threaded caller: the child runs Rust code.
