@@ -114,7 +114,7 @@ oracle_worker() { # oracle_worker LANE: the behaviour suite's lines, compared
 	suite nsfd env NSFD_REQUIRE_SYSCALL=1 nsfd_selftest
 	# The benchmark with tiny counts: every row is measured (its numbers, in
 	# this debug kernel, mean nothing and fail nothing; make bench measures).
-	suite bench nsfd_bench --ktap --calls 50 --batches 3 --mem-fds 500 --pin 20,40 --pin-rounds 1 --settle 2
+	suite bench nsfd_bench --ktap --calls 50 --batches 3 --mem-fds 500 --pin 20,40 --pin-rounds 1 --settle 1
 	# The kernel's own selftests for this area (built by scripts/build-kselftests.sh).
 	for t in namespaces/nsid_test namespaces/file_handle_test namespaces/init_ino_test \
 		namespaces/ns_active_ref_test namespaces/listns_test namespaces/listns_permissions_test \
