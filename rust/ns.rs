@@ -30,8 +30,16 @@ use kernel::{
 /// Selects the namespace a task's children are created in (pid and time only).
 pub(crate) const FOR_CHILDREN: c_ulong = bindings::NSFD_FOR_CHILDREN as c_ulong;
 
-/// Every namespace type, as its `CLONE_NEW*` flag.
-pub(crate) const ALL_TYPES: c_ulong = bindings::NSFD_NSTYPES as c_ulong;
+/// Every namespace type, as its `CLONE_NEW*` flag (the uapi header keeps no such mask: its
+/// value would change with every new type).
+pub(crate) const ALL_TYPES: c_ulong = (bindings::CLONE_NEWNS
+    | bindings::CLONE_NEWUTS
+    | bindings::CLONE_NEWIPC
+    | bindings::CLONE_NEWNET
+    | bindings::CLONE_NEWPID
+    | bindings::CLONE_NEWUSER
+    | bindings::CLONE_NEWCGROUP
+    | bindings::CLONE_NEWTIME) as c_ulong;
 
 /// One namespace of any type: a wrapper over `struct ns_common`.
 ///

@@ -17,7 +17,7 @@ work=$(mktemp -d /tmp/nsfd-clients.XXXXXX)
 . "$(dirname "$(readlink -f "$0")")/../scripts/ktap.sh"
 # nsfd(1)'s EXAMPLES are cases of their own.
 man_page=$(dirname "$(readlink -f "$0")")/../Documentation/man/nsfd.1
-ktap_begin clients $((60 + $(grep -c '^\.EX$' "$man_page")))
+ktap_begin clients $((63 + $(grep -c '^\.EX$' "$man_page")))
 ok() { ktap_pass "$1"; }
 not_ok() { ktap_fail "$1" "$2"; }
 skip() { ktap_skip "$1" "$2"; }
@@ -299,6 +299,46 @@ check nsfd_show_of_the_initial_user_namespace_succeeds sh -c \
 	'nsfd show /proc/self/ns/user >"$1/show-user" && grep -qx "userns: -" "$1/show-user"' sh "$work/del"
 check nsfd_show_of_a_fifo_does_not_hang sh -c \
 	'msg=$(timeout 20 nsfd show "$1/fifo" 2>&1); [ $? = 1 ] && [ "$msg" = "nsfd: $1/fifo: not a namespace file" ]' sh "$work/del"
+check nsfd_fd_refuses_a_negative_descriptor sh -c '
+	msg=$(nsfd fd --net --fd -1 -- true 2>&1)
+	[ $? = 1 ] && [ "$msg" = "nsfd: invalid descriptor argument: '"'"'-1'"'"'
+Try '"'"'nsfd --help'"'"' for more information." ]'
+# list reads mount points as bytes: a pin at a path that is not UTF-8
+# ($work/nsfd-<0xff>) is listed, and does not stop the listing.
+list_a_pin_at_a_non_utf8_path() {
+	local file=$work/$'nsfd-\xff' want out rc=0
+	touch "$file" && mount --bind /proc/self/ns/uts "$file" || return 1
+	want=$(ino /proc/self/ns/uts)
+	if ! LC_ALL=C grep -qaF -- " $file " /proc/self/mountinfo; then
+		echo "the pin is not in mountinfo as its bytes"
+		rc=1
+	elif ! out=$(nsfd list -o TYPE,NS,PATH --noheadings 2>&1); then
+		echo "list: $out"
+		rc=1
+	elif ! grep -Eq "^uts +$want $work/nsfd-" <<<"$out"; then
+		echo "no row for the pin: $out"
+		rc=1
+	fi
+	umount "$file"
+	rm -f "$file"
+	return $rc
+}
+check nsfd_list_a_pin_at_a_non_utf8_path list_a_pin_at_a_non_utf8_path
+# Where /run is shared (systemd's default), ip netns add's self-bind of
+# /run/netns puts each pin in mountinfo twice at one path: list shows it once.
+list_once_where_run_is_shared() {
+	unshare -m --propagation private sh -ec '
+		mountpoint -q /run || mount -t tmpfs nsfd-run /run
+		mount --make-shared /run
+		mkdir -p /run/netns
+		ip netns add nsfdtwice
+		n=$(grep -c " /run/netns/nsfdtwice " /proc/self/mountinfo)
+		[ "$n" = 2 ] || { echo "the pin is in mountinfo $n times, not twice: nothing to show"; exit 1; }
+		rows=$(nsfd list -o NAME,TYPE --noheadings | grep -c "^nsfdtwice ")
+		ip netns del nsfdtwice
+		[ "$rows" = 1 ] || { echo "list shows nsfdtwice in $rows rows"; exit 1; }'
+}
+check nsfd_list_shows_a_pin_once_where_run_is_shared list_once_where_run_is_shared
 
 # Interop with ip netns, both ways.
 ip netns add nsfdip
