@@ -4,18 +4,26 @@
 # against the pristine kernel tree, to out/patches/: the C touch points from
 # patches/, then one patch that adds the component's sources as nsfd/. It
 # never changes patches/ (scripts/rewrite-patches.sh does). Reproducible:
-# no date from the clock.
+# no date from the clock. Authorship (From and Signed-off-by) is the
+# exporting user's git identity (git config user.name and user.email).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 out=$NSFD_TOP/out/patches
 rm -rf "$out"
 mkdir -p "$out"
+name=$(git -C "$NSFD_TOP" config user.name || true)
+email=$(git -C "$NSFD_TOP" config user.email || true)
+[ -n "$name" ] && [ -n "$email" ] ||
+	die "no git identity: set git config user.name and user.email (the series' From and Signed-off-by)"
+ident="$name <$email>"
 series=("$NSFD_TOP"/patches/*.patch)
 total=$((${#series[@]} + 1))
 n=0
 for p in "${series[@]}"; do
 	n=$((n + 1))
-	sed "s|^Subject: \[PATCH [0-9]*/[0-9]*\]|Subject: [PATCH $n/$total]|" "$p" >"$out/$(basename "$p")"
+	sed -e "s|^Subject: \[PATCH [0-9]*/[0-9]*\]|Subject: [PATCH $n/$total]|" \
+		-e "s|^From: .*|From: $ident|" -e "s|^Signed-off-by: .*|Signed-off-by: $ident|" \
+		"$p" >"$out/$(basename "$p")"
 done
 
 # Everything Kbuild builds: the C entries, their header and the Rust crate.
@@ -26,7 +34,7 @@ last=$out/$(printf '%04d' "$total")-nsfd-add-the-rust-component.patch
 {
 	cat <<EOT
 From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
-From: nsfd kernel team <nsfd@invalid>
+From: $ident
 Date: $date
 Subject: [PATCH $total/$total] nsfd: add the Rust component
 
@@ -35,7 +43,7 @@ nsfd(2) and setns(2) in Rust: their SYSCALL_DEFINE2 entries in C
 system calls. See the nsfd repository's Documentation/ for the ABI and the
 design.
 
-Signed-off-by: nsfd kernel team <nsfd@invalid>
+Signed-off-by: $ident
 ---
 EOT
 	for f in "${files[@]}"; do
