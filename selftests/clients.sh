@@ -30,8 +30,12 @@ check() {
 ino() { stat -L -c %i "$1"; }
 # A process that sits in new namespaces: holder FLAGS [SETUP]; sets $HPID.
 holder() {
-	local flags=$1 setup=${2:-:}
-	unshare $flags sh -c "$setup; exec sleep 600" &
+	local flags=$1 setup=${2:-}
+	if [ -n "$setup" ]; then
+		unshare $flags sh -c "$setup; exec sleep 600" &
+	else
+		unshare $flags sleep 600 &
+	fi
 	HPID=$!
 	wait_sleeping "$HPID"
 }
@@ -325,12 +329,13 @@ list_a_pin_at_a_non_utf8_path() {
 }
 check nsfd_list_a_pin_at_a_non_utf8_path list_a_pin_at_a_non_utf8_path
 # Where /run is shared (systemd's default), ip netns add's self-bind of
-# /run/netns puts each pin in mountinfo twice at one path: list shows it once.
+# /run/netns puts each pin in mountinfo twice at one path: list shows it
+# once. (The case checks that mountinfo has it twice: else nothing is shown.)
 list_once_where_run_is_shared() {
 	unshare -m --propagation private sh -ec '
-		mountpoint -q /run || mount -t tmpfs nsfd-run /run
+		# A /run of its own, shared, where ip netns add makes its self-bind.
+		mount -t tmpfs nsfd-run /run
 		mount --make-shared /run
-		mkdir -p /run/netns
 		ip netns add nsfdtwice
 		n=$(grep -c " /run/netns/nsfdtwice " /proc/self/mountinfo)
 		[ "$n" = 2 ] || { echo "the pin is in mountinfo $n times, not twice: nothing to show"; exit 1; }
