@@ -94,8 +94,8 @@ suite man-examples man_examples
 # Two lanes side by side (the VM has two CPUs). The suites of one lane run
 # one after another; none of them counts anything the other lane changes
 # (leak checks count in user namespaces of their own, lifetime checks by
-# namespace id; the stress suite, which lists every namespace, runs alone
-# after them). Each lane ends
+# namespace id; nsfd_selftest, listns_test and the stress suite, which
+# count more widely, run alone before or after them). Each lane ends
 # with a worker of the oracle suite: the two share its parts through a
 # queue file, so the lane that ends its other suites first takes more.
 ks=$(readlink -f "$top/build")/kselftest
@@ -109,15 +109,18 @@ oracle_worker() { # oracle_worker LANE: the behaviour suite's lines, compared
 	echo $? >"$results/oracle-$1.rc"
 	echo "oracle-suite-lane-$1 $t0 $(now)" | awk '{printf "%-44s %7.1f s\n", $1, $3 - $2}' >>"$results/vm-timings.txt"
 }
+# This kernel has the component: nsfd(2) missing is a failure, not a skip.
+# Before the lanes: its lifetime cases bind-mount in the initial mount
+# namespace, and a mount namespace copied then by the other lane would keep
+# the namespace alive.
+suite nsfd env NSFD_REQUIRE_SYSCALL=1 nsfd_selftest
 (
-	# This kernel has the component: nsfd(2) missing is a failure, not a skip.
-	suite nsfd env NSFD_REQUIRE_SYSCALL=1 nsfd_selftest
 	# The benchmark with tiny counts: every row is measured (its numbers, in
 	# this debug kernel, mean nothing and fail nothing; make bench measures).
 	suite bench nsfd_bench --ktap --calls 50 --batches 3 --mem-fds 500 --pin 20,40 --pin-rounds 1 --settle 1
 	# The kernel's own selftests for this area (built by scripts/build-kselftests.sh).
 	for t in namespaces/nsid_test namespaces/file_handle_test namespaces/init_ino_test \
-		namespaces/ns_active_ref_test namespaces/listns_test namespaces/listns_permissions_test \
+		namespaces/ns_active_ref_test namespaces/listns_permissions_test \
 		namespaces/listns_efault_test namespaces/siocgskns_test namespaces/cred_change_test \
 		namespaces/listns_pagination_bug namespaces/regression_pidfd_setns_test \
 		filesystems/nsfs/owner filesystems/nsfs/pidns filesystems/nsfs/iterate_mntns \
@@ -141,6 +144,9 @@ for lane in 0 1; do
 	[ "$r" = 0 ] || rc=$r
 done
 echo "$rc" >"$results/oracle.rc"
+# listns_test counts every active net namespace before and during its
+# case: alone, after the lanes.
+suite kselftest-namespaces-listns_test "$ks/namespaces/listns_test"
 # The stress program with small counts (make stress runs the full ones), on
 # its own: its accounting lists every namespace (listns) before and after a
 # phase. Its kmemleak scan once at the end rather than after every phase.

@@ -241,7 +241,7 @@ wait "$HPID" 2>/dev/null
 check nsfd_list_table_shows_name_type_ns_path sh -c \
 	"nsfd list | grep -Eq '^nsfdl +uts +$uts_ino /run/nsfd/uts/nsfdl\$' && nsfd list | grep -Eq '^nsfdl +ipc +[0-9]+ /run/nsfd/ipc/nsfdl\$'"
 # jq -e exits 1 when the filter gives false (and 4 or 5 when the JSON is bad).
-check nsfd_list_json_is_lsns_style sh -c "nsfd list -J -o NAME,TYPE,NS,ID | jq -e '
+check nsfd_list_json_is_lsns_style sh -c "j=\$(nsfd list -J -o NAME,TYPE,NS,ID) && printf %s \"\$j\" | jq -e '
 	[.namespaces[] | select(.name == \"nsfdl\")] as \$rows |
 	([\$rows[].type] | sort) == [\"ipc\", \"uts\"] and
 	[\$rows[] | select(.type == \"uts\") | .ns] == [$uts_ino] and
@@ -250,7 +250,7 @@ check nsfd_exec_by_name_enters_every_type sh -c \
 	"[ \"\$(nsfd exec nsfdl -- sh -c 'hostname; stat -L -c %i /proc/self/ns/uts')\" = \"\$(printf 'nsfd-list\n$uts_ino')\" ]"
 check nsfd_exec_by_path sh -c "[ \"\$(nsfd exec /run/nsfd/uts/nsfdl -- hostname)\" = nsfd-list ]"
 check nsfd_exec_type_option_with_name sh -c "[ \"\$(nsfd exec --uts=nsfdl hostname)\" = nsfd-list ]"
-check nsfd_show_json_of_a_name_and_type sh -c "nsfd show -J --uts nsfdl | jq -e '
+check nsfd_show_json_of_a_name_and_type sh -c "j=\$(nsfd show -J --uts nsfdl) && printf %s \"\$j\" | jq -e '
 	keys_unsorted == [\"namespaces\"] and (.namespaces | length) == 1 and
 	(.namespaces[0] | .type == \"uts\" and .ns == $uts_ino and .owner_uid == 0 and .id > 0)'"
 # A second add of the same name fails, and undoes the part it had done.
@@ -337,9 +337,9 @@ list_once_where_run_is_shared() {
 		mount -t tmpfs nsfd-run /run
 		mount --make-shared /run
 		ip netns add nsfdtwice
-		n=$(grep -c " /run/netns/nsfdtwice " /proc/self/mountinfo)
+		n=$(grep -c " /run/netns/nsfdtwice " /proc/self/mountinfo || true)
 		[ "$n" = 2 ] || { echo "the pin is in mountinfo $n times, not twice: nothing to show"; exit 1; }
-		rows=$(nsfd list -o NAME,TYPE --noheadings | grep -c "^nsfdtwice ")
+		rows=$(nsfd list -o NAME,TYPE --noheadings | grep -c "^nsfdtwice " || true)
 		ip netns del nsfdtwice
 		[ "$rows" = 1 ] || { echo "list shows nsfdtwice in $rows rows"; exit 1; }'
 }
