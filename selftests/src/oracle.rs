@@ -99,8 +99,8 @@ fn namespaces_of(pid: &str) -> NsMap {
 
 /// The namespaces of every kind that the calling process is in, through a
 /// pidfd of itself (`PIDFD_GET_*_NAMESPACE`): the namespaces its
-/// /proc/self/ns files name, for a third of the cost under emulation
-/// (13 ms against 4 for the ten, `--oracle-costs`). Each case reads them
+/// /proc/self/ns files name, for less under emulation (8.9 ms against
+/// 14.4 for the ten in the VM, `--oracle-costs`). Each case reads them
 /// before and after its call. A namespace that could not be read shows as
 /// (0, errno).
 fn own_namespaces() -> NsMap {
@@ -191,9 +191,9 @@ fn credentials() -> String {
     // SAFETY: the three pointers are valid for writing a gid_t each.
     unsafe { libc::getresgid(&mut rgid, &mut egid, &mut sgid) };
     // SAFETY: -1 is not an id: setfsuid() changes nothing and returns the current one.
-    let fsuid = unsafe { libc::setfsuid(u32::MAX) };
+    let fsuid = unsafe { libc::setfsuid(u32::MAX) } as u32;
     // SAFETY: as above, for the filesystem gid.
-    let fsgid = unsafe { libc::setfsgid(u32::MAX) };
+    let fsgid = unsafe { libc::setfsgid(u32::MAX) } as u32;
     let (capeff, capprm) = match rustix::thread::capabilities(None) {
         Ok(c) => (
             format!("{:016x}", c.effective.bits()),
@@ -809,8 +809,8 @@ pub(crate) fn run(queue: Option<&str>) -> i32 {
     };
     // A file of each of the runner's own namespaces, open while the suite
     // runs (every case's process inherits them): each case reads which
-    // namespaces it is in, before and after, by opening /proc/self/ns
-    // files, and with a file of the namespace open nsfs reuses its inode
+    // namespaces it is in, before and after, by opening each namespace's
+    // nsfs file (own_namespaces), and with a file of it open nsfs reuses its inode
     // and dentry instead of making and freeing them at every open. Under
     // emulation that is most of a case's time; no outcome depends on it.
     let _own_files: Vec<OwnedFd> = all_kinds()
