@@ -145,7 +145,7 @@ for lane in 0 1; do
 done
 echo "$rc" >"$results/oracle.rc"
 # listns_test counts every active net namespace before and during its
-# case: alone, after the lanes. So does ns_active_ref_test, whose case
+# case: alone, after the lanes. ns_active_ref_test runs there too: its case
 # ns_multiple_children_same_parent races its child's exit with the opening
 # of the child's namespaces and skipped once in a lane (the CPU taken by the
 # other lane).
