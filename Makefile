@@ -7,8 +7,11 @@
 #   make stress [STRESS_ARGS='...'] races, fuzzing and leak accounting in the debug kernel
 #   make oracle            record the unmodified kernel's outcomes that make test compares with
 #   make check-musl        the library built, the tool checked, for x86_64 musl
+#   make check-series      each patch of the series applies, passes checkpatch --strict, builds
+#   make check-builds      CONFIG_WERROR, clippy, rustdoc, rustfmtcheck: x86_64, arm64, arm; KUnit on/off
 #
-# When the kernel build reaches this directory it reads Kbuild, not this file.
+# The kernel build never reads this file: Kbuild lands in the kernel tree as
+# kernel/nsfd/Makefile (patches/layout).
 
 NSFD_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nsfd
 export NSFD_CACHE KERNEL_SRC
@@ -21,12 +24,12 @@ export FLAVOUR
 TARGET := x86_64-unknown-linux-gnu
 export NSFD_UAPI_HEADERS := $(CURDIR)/build/usr-headers/include
 
-.PHONY: all toolchain kernel userspace run test bench stress oracle check-musl patches clean distclean help
+.PHONY: all toolchain kernel userspace run test bench stress oracle check-musl check-series check-builds patches clean distclean help
 
 all: kernel userspace
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,12p' Makefile
 
 toolchain:
 	@scripts/setup-toolchain.sh --versions
@@ -74,6 +77,16 @@ check-musl: toolchain
 # The integration as a git am-able series against the pristine tree.
 patches:
 	@scripts/export-series.sh
+
+# make patches' series on a pristine tree, patch by patch: applies,
+# checkpatch.pl --strict, builds (x86_64, debug config); prints KTAP.
+check-series: toolchain
+	@scripts/check-series.sh
+
+# The maintainers' builds of the series (scripts/check-builds.sh has the
+# matrix); prints KTAP. CHECK_BUILDS='arm64 arm' picks configurations.
+check-builds: toolchain
+	@scripts/check-builds.sh $(CHECK_BUILDS)
 
 # Only what the project writes into the checkout (results, cargo's and the
 # kselftest target's outputs, make patches' out/, the ./build link); the

@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `setns(fd, nstype)`: join the namespace an nsfs file (an nsfd handle is one) names, or
-//! several namespaces of the task a pidfd refers to. Mainline's ABI and results.
+//! several namespaces of the task a pidfd refers to. The C version's ABI and results.
 
-use crate::{
+use kernel::{
+    fs::LocalFile,
     ns::Namespace,
-    nsset::{
+    nsproxy::{
         NsSet,
         PidfdPid, //
     },
-};
-use kernel::{
-    fs::LocalFile,
     prelude::*, //
 };
 
@@ -37,9 +35,7 @@ pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
     let flags = nstype as c_long as c_ulong;
     let fd = u32::try_from(fd).map_err(|_| EBADF)?;
     let file = LocalFile::fget(fd)?;
-    let target = Target::of(&file)?;
-
-    match &target {
+    match Target::of(&file)? {
         Target::Namespace(ns) => {
             // 0 means any type; anything else must be the namespace's own.
             if flags != 0 && flags != ns.ns_type() as c_ulong {
@@ -47,6 +43,6 @@ pub(crate) fn setns(fd: c_int, nstype: c_int) -> Result {
             }
             NsSet::join(ns)
         }
-        Target::Pidfd(pid) => NsSet::join_task_of(pid, flags),
+        Target::Pidfd(pid) => NsSet::join_task_of(&pid, flags),
     }
 }

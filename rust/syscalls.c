@@ -3,12 +3,11 @@
  * The entry points of nsfd(2) and setns(2). SYSCALL_DEFINE gives them what
  * every system call has: trace events, metadata, error injection, argument
  * widening and each architecture's wrappers (compat included). The work is
- * done in Rust (rust/nsfd.rs).
+ * done in Rust (nsfd.rs).
  */
 
+#include <linux/nsfd.h>
 #include <linux/syscalls.h>
-
-#include "nsfd_rust.h"
 
 SYSCALL_DEFINE2(nsfd, pid_t, pid, unsigned long, nstype)
 {

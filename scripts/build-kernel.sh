@@ -30,7 +30,7 @@ if [ ! -d "$out" ]; then
 fi
 "$NSFD_TOP/scripts/configure.sh" "$tree" "$out" "$frag"
 # Always recompile the component (seconds), so that its warnings are in every log.
-rm -f "$out/nsfd/rust/nsfd.o"
+rm -f "$out/kernel/nsfd/nsfd.o"
 # Linked before building: the static checks need build/source even when the build fails.
 ln -sfn "$out" "$NSFD_TOP/build"
 say "building Linux $kver ($flavour flavour) in $out"

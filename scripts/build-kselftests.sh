@@ -9,7 +9,7 @@ build=$(readlink -f "$NSFD_TOP/build")
 tree=$(readlink -f "$build/source")
 out=$build/kselftest
 mkdir -p "$out"
-for target in namespaces filesystems/nsfs pidfd; do
+for target in nsfd namespaces filesystems/nsfs pidfd; do
 	log=$out/build-${target//\//-}.log
 	mkdir -p "$out/$target"
 	if make -s -C "$tree/tools/testing/selftests/$target" -j"$(nproc)" \

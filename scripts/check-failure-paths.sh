@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shows that make test fails when it must. Each fault is applied to a
 # temporary git worktree of HEAD, in which a whole 'make test' runs:
-#   broken-rust      a type error in rust/ns.rs: make test must exit non-zero
+#   broken-rust      a type error in rust/kernel/ns.rs: make test must exit non-zero
 #                    with rustc's error in its output
-#   init-warn        kernel::warn_on!(true) in the component's init: every suite
+#   nsfd-warn        kernel::warn_on!(true) in every nsfd() call: every suite
 #                    still passes, so make test must fail through the kernel-log
 #                    scan (kernel-log: not ok ... no_warning)
 #   leak-nsfd        every handle that nsfd() opens leaks a namespace
 #                    reference (in Namespace::open_file): the selftest's
 #                    every_*_namespace_freed_exactly cases and KUnit's
-#                    handle_lifetime_returns_references must fail
+#                    rust_kernel_ns.nsfs_files_return_their_reference must fail
 #   leak-setns       every setns() of a namespace file leaks one: the same
 #   skip-permission  nsfd() skips the ptrace check of /proc/PID/ns: the
 #                    permission_nobody_equals_proc case must fail
@@ -25,24 +25,20 @@
 # checkout recompiles the component (seconds) and relinks.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-[ $# -gt 0 ] || set -- broken-rust init-warn leak-nsfd leak-setns skip-permission wrong-errno mismatch-accepted
+[ $# -gt 0 ] || set -- broken-rust nsfd-warn leak-nsfd leak-setns skip-permission wrong-errno mismatch-accepted
 
 fault() { # fault NAME DIR: apply the fault to the worktree DIR
 	case $1 in
 	broken-rust)
-		printf '\nfn nsfd_deliberately_broken() -> u32 {\n    "not a number"\n}\n' >>"$2/rust/ns.rs" ;;
-	init-warn)
-		# First statement of the module's init, indented one level below its
-		# fn line whatever that line's own indentation (rustfmt-clean, so that
-		# only the kernel-log scan can catch it).
-		sed -i -E 's|^([[:space:]]*)(fn init\(.*\)[[:space:]]*->[[:space:]]*Result<Self>[[:space:]]*\{)[[:space:]]*$|\1\2\n\1    kernel::warn_on!(true);|' "$2/rust/nsfd.rs"
-		grep -q 'warn_on!(true)' "$2/rust/nsfd.rs" || die "init-warn: could not place the WARN_ON" ;;
+		printf '\nfn nsfd_deliberately_broken() -> u32 {\n    "not a number"\n}\n' >>"$2/rust/kernel/ns.rs" ;;
+	nsfd-warn)
+		plant "$2/rust/open.rs" 's|^( *)pub\(crate\) fn nsfd\(pid: Pid, nstype: c_ulong\) -> Result<c_int> \{$|&\n\1    kernel::warn_on!(true);|' 'warn_on!(true)' ;;
 	leak-nsfd)
-		plant "$2/rust/ns.rs" 's|^( *)pub\(crate\) fn open_file\(ns: ARef<Self>\) -> Result<ARef<File>> \{$|&\n\1    core::mem::forget(ns.clone());|' 'forget(ns.clone())' ;;
+		plant "$2/rust/kernel/ns.rs" 's|^( *)pub fn open_file\(ns: ARef<Self>\) -> Result<ARef<File>> \{$|&\n\1    core::mem::forget(ns.clone());|' 'forget(ns.clone())' ;;
 	leak-setns)
 		plant "$2/rust/setns.rs" 's|^( *)NsSet::join\(ns\)$|\1core::mem::forget(kernel::sync::aref::ARef::from(*ns));\n\1NsSet::join(ns)|' 'forget(kernel::sync::aref::ARef::from' ;;
 	skip-permission)
-		plant "$2/rust/open.rs" 's|if !task\.may_read_namespaces\(\) \{|if !task.may_read_namespaces() \&\& pid < 0 {|' 'may_read_namespaces() && pid < 0' ;;
+		plant "$2/rust/open.rs" 's|if !task\.may_read_fscreds\(\) \{|if !task.may_read_fscreds() \&\& pid < 0 {|' 'may_read_fscreds() && pid < 0' ;;
 	wrong-errno)
 		plant "$2/rust/setns.rs" 's#u32::try_from\(fd\)\.map_err\(\|_\| EBADF\)#u32::try_from(fd).map_err(|_| EINVAL)#' 'map_err(|_| EINVAL)' ;;
 	mismatch-accepted)
@@ -68,16 +64,16 @@ failed_cases() {
 
 expect() { # expect NAME LOG: what the failed run must show
 	case $1 in
-	broken-rust) grep -E '^error(\[E[0-9]+\])?: mismatched types' -A3 "$2" | grep -m1 -B1 'rust/ns.rs' ;;
-	init-warn)
+	broken-rust) grep -E '^error(\[E[0-9]+\])?: mismatched types' -A3 "$2" | grep -m1 -B1 'rust/kernel/ns.rs' ;;
+	nsfd-warn)
 		grep -E '^# no_warning: |^not ok [0-9]+ no_warning' "$2" | head -n 4 | grep . &&
 			# the suites that failed: the kernel-log scan and no other
 			failed=$(grep -E '^nsfd: [^ ]+ +[0-9]+ passed, [1-9][0-9]* failed' "$2") &&
 			[ "$(cut -d' ' -f2 <<<"$failed" | sort -u)" = kernel-log ] &&
 			printf '%s\n' "$failed" ;;
 	leak-nsfd)
-		failed_cases "$2" | grep -E 'not ok [0-9]+ (every_[a-z]+_namespace_freed_exactly|handle_lifetime_returns_references)' |
-			awk '{ print } /handle_lifetime/ { k = 1 } /freed_exactly/ { f = 1 } END { exit !(k && f) }' ;;
+		failed_cases "$2" | grep -E 'not ok [0-9]+ (every_[a-z]+_namespace_freed_exactly|rust_kernel_ns.nsfs_files_return_their_reference)' |
+			awk '{ print } /nsfs_files_return_their_reference/ { k = 1 } /freed_exactly/ { f = 1 } END { exit !(k && f) }' ;;
 	leak-setns)
 		failed_cases "$2" | grep -E 'not ok [0-9]+ every_[a-z]+_namespace_freed_exactly' ;;
 	skip-permission) failed_cases "$2" | grep -E 'not ok [0-9]+ permission_nobody_equals_proc' ;;

@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# KTAP suite "kunit": the component's KUnit tests (rust/kunit.rs, suite nsfd),
-# which the debug kernel runs at boot, as its console log has them.
+# KTAP suite "kunit": the KUnit suites of the series' abstractions
+# (rust_kernel_ns in rust/kernel/ns.rs, rust_kernel_nsproxy in
+# rust/kernel/nsproxy.rs), which the debug kernel runs at boot
+# (CONFIG_KUNIT=y), as its console log has them. Each case becomes one case
+# "SUITE.CASE"; a suite missing from the log is a failed case.
 # usage: kunit-ktap.sh CONSOLE_LOG
 set -uo pipefail
 . "$(dirname "$0")/ktap.sh"
-# The suite's lines, without timestamps and one level of KTAP indentation.
-block=$(tr -d '\r' <"${1:?console log}" | sed 's/^\[ *[0-9.]*\] //' | awk '
-	/^ *# Subtest: nsfd$/ { on = 1; next }
-	on && /^(not )?ok [0-9]+ nsfd( |$)/ { exit }
-	on && /^    / { sub(/^    /, ""); print }')
-if ! grep -qE '^1\.\.[0-9]+$' <<<"$block"; then
-	ktap_begin kunit 1
-	ktap_fail nsfd_kunit_suite_ran "no KUnit suite nsfd in the kernel log (CONFIG_KUNIT=y in the debug flavour runs rust/kunit.rs at boot)"
-	ktap_end
-	exit
-fi
-printf 'KTAP version 1\n# kunit (the KUnit suite nsfd, run at boot)\n'
-grep -v '^KTAP version' <<<"$block"
-# The same totals line as the other suites; failed if any case failed.
-pass=$(grep -cE '^ok [0-9]+ [^#]*$' <<<"$block")
-skip=$(grep -cE '^ok [0-9]+ .*# SKIP' <<<"$block")
-fail=$(grep -cE '^not ok ' <<<"$block")
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-[ "$fail" = 0 ]
+suites=(rust_kernel_ns rust_kernel_nsproxy)
+log=$(tr -d '\r' <"${1:?console log}" | sed 's/^\[ *[0-9.]*\] //')
+lines=$(for suite in "${suites[@]}"; do
+	# The suite's case results, one level of KTAP indentation down.
+	block=$(awk -v s="$suite" '
+		$0 ~ "^ *# Subtest: " s "$" { on = 1; next }
+		on && $0 ~ "^(not )?ok [0-9]+ " s "( |$)" { exit }
+		on && /^    / { sub(/^    /, ""); print }' <<<"$log")
+	if ! grep -qE '^1\.\.[0-9]+$' <<<"$block"; then
+		echo "$suite.ran fail no KUnit suite $suite in the kernel log"
+		continue
+	fi
+	sed -nE "s/^ok [0-9]+ ([^ #]+) *# SKIP *(.*)$/$suite.\1 skip \2/p
+		s/^ok [0-9]+ ([^ #]+)$/$suite.\1 ok/p
+		s/^not ok [0-9]+ ([^ #]+).*$/$suite.\1 fail see the kernel log/p" <<<"$block"
+done)
+ktap_from_lines kunit <<<"$lines"

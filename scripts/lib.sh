@@ -68,3 +68,47 @@ build_unmodified_kernel() {
 	make -s -C "$src" O="$out" $(kmake_args) -j"$(nproc)" bzImage >&2
 	echo "$out"
 }
+
+# patches/layout without its comments: "PATCH PROJECT-FILE KERNEL-PATH" lines.
+series_layout() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$NSFD_TOP/patches/layout"
+}
+
+# series_repo DIR: the whole series as a git repository in DIR (which must
+# not exist): the pristine versions of the files it touches (tag
+# nsfd-base), then one commit per patch of patches/, with the project files
+# that patches/layout assigns to it copied to their places in the tree.
+# Commits keep the patches' authors and dates; only the committer is set.
+series_repo() {
+	local dir=$1 src p n want
+	local git=(git -C "$dir" -c user.name=nsfd -c user.email=nsfd@invalid)
+	[ ! -e "$dir" ] || die "$dir exists"
+	src=$("$NSFD_TOP/scripts/fetch-kernel.sh")
+	for n in $(series_layout | cut -f1 | sort -u); do
+		compgen -G "$NSFD_TOP/patches/$n-*.patch" >/dev/null || die "patches/layout names patch $n, which patches/ does not have"
+	done
+	git init -q "$dir"
+	{
+		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$NSFD_TOP"/patches/*.patch
+		series_layout | awk '{print $3}'
+	} | sort -u | while read -r p; do
+		[ -e "$src/$p" ] || continue
+		mkdir -p "$dir/$(dirname "$p")"
+		cp "$src/$p" "$dir/$p"
+	done
+	"${git[@]}" add -A
+	"${git[@]}" commit -q -m "pristine $(basename "$src"): the files the series touches"
+	"${git[@]}" tag nsfd-base
+	for p in "$NSFD_TOP"/patches/*.patch; do
+		n=$(basename "$p")
+		n=${n%%-*}
+		"${git[@]}" am -q "$p" || die "$(basename "$p") does not apply"
+		series_layout | while IFS=$'\t' read -r want from to; do
+			[ "$want" = "$n" ] || continue
+			mkdir -p "$dir/$(dirname "$to")"
+			cp "$NSFD_TOP/$from" "$dir/$to"
+		done
+		"${git[@]}" add -A
+		"${git[@]}" diff --cached --quiet || "${git[@]}" commit -q --amend --no-edit
+	done
+}

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Edit the C patch series (patches/) with git; 'export' rewrites patches/.
-# (make patches, scripts/export-series.sh, writes the git am-able export of
-# the whole integration to out/patches instead.)
-#   rewrite-patches.sh import DIR        a git repository in DIR: the pristine
-#                                        versions of the files the series
-#                                        touches (tag nsfd-base), then one
-#                                        commit per patch (git am)
-#   rewrite-patches.sh export DIR [OUT]  DIR's commits after nsfd-base as a new
-#                                        series in OUT (default patches/),
-#                                        replacing it
-# Work in DIR with git (commit --amend, rebase -i, checkpatch on
-# 'git format-patch'), export, then 'make test' applies the new series.
+# Edit the series (patches/) with git; 'export' rewrites patches/.
+#   rewrite-patches.sh import DIR        the series as a git repository in
+#                                        DIR (series_repo in lib.sh): the
+#                                        pristine files (tag nsfd-base), then
+#                                        one commit per patch, with the
+#                                        project's files patches/layout adds
+#   rewrite-patches.sh export DIR [OUT]  DIR's commits after nsfd-base, less
+#                                        the files patches/layout adds, as
+#                                        the new patches/ (or OUT)
+# Work in DIR with git (commit --amend, rebase -i), but edit the files that
+# patches/layout lists in this checkout: export leaves them out. Then
+# 'make test' builds the new series.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cmd=${1:-} dir=${2:-}
@@ -19,27 +19,16 @@ cmd=${1:-} dir=${2:-}
 
 case $cmd in
 import)
-	[ ! -e "$dir" ] || die "$dir exists"
-	src=$("$NSFD_TOP/scripts/fetch-kernel.sh")
-	git init -q "$dir"
-	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$NSFD_TOP"/patches/*.patch | sort -u |
-		while read -r f; do
-			[ -e "$src/$f" ] || continue
-			mkdir -p "$dir/$(dirname "$f")"
-			cp "$src/$f" "$dir/$f"
-		done
-	git -C "$dir" add -A
-	git -C "$dir" -c user.name=nsfd -c user.email=nsfd@invalid commit -q -m "pristine $(basename "$src"): the files the series touches"
-	git -C "$dir" tag nsfd-base
-	git -C "$dir" -c user.name=nsfd -c user.email=nsfd@invalid am -q "$NSFD_TOP"/patches/*.patch
+	series_repo "$dir"
 	say "$dir: $(git -C "$dir" rev-list --count nsfd-base..HEAD) patches on nsfd-base"
 	;;
 export)
-	out=${3:-$NSFD_TOP/patches}
+	out=$(realpath -m "${3:-$NSFD_TOP/patches}")
 	git -C "$dir" rev-parse -q --verify nsfd-base >/dev/null || die "$dir: no nsfd-base tag (made by 'import')"
+	mapfile -t project_files < <(series_layout | awk '{print ":(exclude)" $3}')
 	mkdir -p "$out"
 	rm -f "$out"/*.patch
-	git -C "$dir" format-patch -q --zero-commit --numbered -o "$(readlink -f "$out")" nsfd-base..HEAD
+	git -C "$dir" format-patch -q --zero-commit --numbered -o "$out" nsfd-base..HEAD -- . "${project_files[@]}"
 	say "wrote $(ls "$out"/*.patch | wc -l) patches to $out"
 	;;
 *) die "usage: $0 import DIR | export DIR [OUT]" ;;

@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The staged set of namespaces and credentials of a setns() call (`struct nsset`), and the
-//! `struct pid` of a pidfd whose namespaces it can stage.
+//! Joining namespaces: the staged set of a setns() call (`struct nsset`), whole calls only.
 //!
 //! C header: [`include/linux/nsproxy.h`](srctree/include/linux/nsproxy.h)
 
-use crate::ns::Namespace;
+use crate::{
+    bindings,
+    error::{
+        code::EINVAL,
+        from_err_ptr,
+        to_result,
+        Result, //
+    },
+    ffi::c_ulong,
+    fs::LocalFile,
+    ns::Namespace,
+    task::Task, //
+};
 use core::{
     marker::PhantomData,
     ptr::NonNull, //
-};
-use kernel::{
-    bindings,
-    error::{
-        from_err_ptr,
-        to_result, //
-    },
-    fs::LocalFile,
-    prelude::*, //
 };
 
 /// The `struct pid` a pidfd refers to, borrowed for as long as the file is.
@@ -25,14 +27,14 @@ use kernel::{
 /// # Invariants
 ///
 /// `pid` is the pid of a pidfd's pidfs inode, which the borrowed file keeps alive.
-pub(crate) struct PidfdPid<'a> {
+pub struct PidfdPid<'a> {
     pid: NonNull<bindings::pid>,
     _file: PhantomData<&'a LocalFile>,
 }
 
 impl<'a> PidfdPid<'a> {
     /// The pid of `file` if it is a pidfd, or `None`.
-    pub(crate) fn of(file: &'a LocalFile) -> Option<Self> {
+    pub fn of(file: &'a LocalFile) -> Option<Self> {
         // SAFETY: `file` is alive while borrowed; `pidfd_pid` returns an error pointer for a file
         // that is not a pidfd.
         let pid = from_err_ptr(unsafe { bindings::pidfd_pid(file.as_ptr()) }).ok()?;
@@ -44,21 +46,21 @@ impl<'a> PidfdPid<'a> {
     }
 }
 
-/// The staged set of one setns() call: namespaces (and credentials, fs_struct where the flags
+/// The staged set of one setns() call: namespaces (and credentials, `fs_struct` where the flags
 /// need them) switched to together, all or nothing.
 ///
 /// Its only public operations are whole calls, [`NsSet::join`] and [`NsSet::join_task_of`]:
 /// prepare, stage and commit in one step, by the calling user task. In between, the set holds
-/// an uncounted pointer to the task's credentials and a copy of its namespaces taken when it
-/// was prepared, and with `CLONE_NEWNS` alone it works on the task's live `fs`; a set that
-/// outlived another's commit could use freed credentials or undo that commit, so no set is
-/// ever visible to callers.
+/// an uncounted pointer to the task's credentials and a copy of its namespaces taken when it was
+/// prepared, and with `CLONE_NEWNS` alone it works on the task's live `fs`: a set that outlived
+/// another's commit could use freed credentials or undo that commit, so no set is ever visible
+/// to callers.
 ///
 /// # Invariants
 ///
-/// `inner` was prepared by `prepare_nsset()` with the flags `inner.flags`, for the current
-/// task, which is a user task; it is released by `put_nsset()` exactly once, on drop.
-pub(crate) struct NsSet {
+/// `inner` was prepared by `prepare_nsset()` with the flags `inner.flags`, for the current task,
+/// which is a user task; it is released by `put_nsset()` exactly once, on drop.
+pub struct NsSet {
     inner: bindings::nsset,
 }
 
@@ -72,17 +74,10 @@ pub(crate) struct NsSet {
 struct ValidNsSet(NsSet);
 
 impl NsSet {
-    /// Mainline's check of the flags given with a pidfd: `EINVAL` for none, unknown ones, or a
-    /// type whose `CONFIG` is off.
-    fn check_flags(flags: c_ulong) -> Result {
-        // SAFETY: FFI call without requirements.
-        to_result(unsafe { bindings::check_setns_flags(flags) })
-    }
-
     /// setns() into `ns`: the current task joins it, or nothing changes.
     ///
     /// `EINVAL` from a kernel thread (the `install` and `commit` steps use the task's `mm`).
-    pub(crate) fn join(ns: &Namespace) -> Result {
+    pub fn join(ns: &Namespace) -> Result {
         Self::prepare(ns.ns_type() as c_ulong)?
             .install(ns)?
             .commit();
@@ -90,33 +85,29 @@ impl NsSet {
     }
 
     /// setns() with a pidfd: the current task joins the namespaces of the types in `flags` of
-    /// the task `pid` names, all or none, in mainline's order.
+    /// the task `pid` names, all or none, in the order of C's setns().
     ///
-    /// `EINVAL` for bad flags (see [`NsSet::check_flags`]) and from a kernel thread.
-    pub(crate) fn join_task_of(pid: &PidfdPid<'_>, flags: c_ulong) -> Result {
-        Self::check_flags(flags)?;
+    /// `EINVAL` for no flags, unknown ones or a type whose `CONFIG` is off, and from a kernel
+    /// thread.
+    pub fn join_task_of(pid: &PidfdPid<'_>, flags: c_ulong) -> Result {
+        // SAFETY: FFI call without requirements.
+        to_result(unsafe { bindings::check_setns_flags(flags) })?;
         Self::prepare(flags)?.install_task_of(pid)?.commit();
         Ok(())
     }
 
-    /// Stages a copy of the current task's namespaces (and credentials, fs_struct where the
+    /// Stages a copy of the current task's namespaces (and credentials, `fs_struct` where the
     /// flags need them).
     fn prepare(flags: c_ulong) -> Result<Self> {
-        let current = current!();
-        // SAFETY: `current` is the live task running this code; `flags` and `mm` are read
-        // by the task itself.
-        let (kthread, mm) = unsafe {
-            let t = current.as_ptr();
-            ((*t).flags & bindings::PF_KTHREAD != 0, (*t).mm)
-        };
-        if kthread || mm.is_null() {
+        let current = crate::current!();
+        if current.is_kthread() || current.mm().is_none() {
             return Err(EINVAL);
         }
         let mut inner = bindings::nsset::default();
-        // The flags were checked against the namespace types, which all fit in 32 bits.
+        // Namespace type flags fit in 32 bits.
         let flags = u32::try_from(flags).map_err(|_| EINVAL)?;
         // SAFETY: `inner` is zeroed as `prepare_nsset` expects; on failure it releases what it
-        // took (except, in mainline, prepared credentials when copying `fs` fails: a leak).
+        // took.
         to_result(unsafe { bindings::prepare_nsset(flags, &mut inner) })?;
         // INVARIANT: `prepare_nsset` succeeded for the current task, a user task (checked
         // above), and recorded `flags` in `inner.flags`; `drop` releases it.
@@ -137,10 +128,10 @@ impl NsSet {
         Ok(ValidNsSet(self))
     }
 
-    /// Stages the namespaces of the task `pid` names, in mainline's order, all or nothing.
+    /// Stages the namespaces of the task `pid` names, in C's order, all or nothing.
     fn install_task_of(mut self, pid: &PidfdPid<'_>) -> Result<ValidNsSet> {
-        // SAFETY: `inner` is prepared for the current task (type invariants); `pid` is kept
-        // alive by its pidfd.
+        // SAFETY: `inner` is prepared for the current task (type invariants); `pid` is kept alive
+        // by its pidfd.
         to_result(unsafe { bindings::validate_nsset(&mut self.inner, pid.pid.as_ptr()) })?;
         // INVARIANT: `validate_nsset` returned 0: every type among the flags was staged and
         // passed its `install` check.
@@ -154,8 +145,8 @@ impl ValidNsSet {
         // SAFETY: `inner` is prepared for the current task (the `NsSet` invariants) and every
         // flagged type is staged and passed its check (the type invariants).
         unsafe { bindings::commit_nsset(&mut self.0.inner) };
-        // SAFETY: `current` is the live task that just switched namespaces.
-        unsafe { bindings::perf_event_namespaces(bindings::get_current()) };
+        // SAFETY: The current task is alive while it runs this.
+        unsafe { bindings::perf_event_namespaces(Task::current_raw()) };
     }
 }
 
@@ -163,5 +154,32 @@ impl Drop for NsSet {
     fn drop(&mut self) {
         // SAFETY: By the type invariants `inner` is prepared and not yet released.
         unsafe { bindings::put_nsset(&mut self.inner) };
+    }
+}
+
+#[macros::kunit_tests(rust_kernel_nsproxy)]
+mod tests {
+    use super::*;
+    use crate::{
+        ns::Kind,
+        prelude::*, //
+    };
+
+    /// setns() from a kernel thread (KUnit's) changes nothing and is `EINVAL`: the `install`
+    /// and `commit` steps of a time namespace use the task's `mm`, which a kernel thread lacks.
+    #[test]
+    fn join_from_a_kernel_thread_is_einval() {
+        for flag in [bindings::CLONE_NEWUTS, bindings::CLONE_NEWTIME] {
+            let Some(ns) = Kind::new(flag as c_ulong, false)
+                .ok()
+                .and_then(|kind| kind.of_task(current!()))
+            else {
+                continue;
+            };
+            assert_eq!(
+                NsSet::join(&ns).err().map(|e| e.to_errno()),
+                Some(EINVAL.to_errno())
+            );
+        }
     }
 }
