@@ -31,8 +31,8 @@ fn to_syscall_return(result: Result<c_int>) -> c_long {
 ///
 /// # Safety
 ///
-/// None: `unsafe` as `#[export]` requires of a function C calls. Called by `SYSCALL_DEFINE2(nsfd)`
-/// in `syscalls.c`.
+/// Called by `SYSCALL_DEFINE2(nsfd)` in `syscalls.c`, in process context, as the system call of
+/// the current task. (`#[export]` makes every function C calls `unsafe`.)
 #[export]
 pub unsafe extern "C" fn nsfd_sys_nsfd(pid: Pid, nstype: c_ulong) -> c_long {
     to_syscall_return(open::nsfd(pid, nstype))
@@ -42,8 +42,8 @@ pub unsafe extern "C" fn nsfd_sys_nsfd(pid: Pid, nstype: c_ulong) -> c_long {
 ///
 /// # Safety
 ///
-/// None: `unsafe` as `#[export]` requires of a function C calls. Called by
-/// `SYSCALL_DEFINE2(setns)` in `syscalls.c`.
+/// Called by `SYSCALL_DEFINE2(setns)` in `syscalls.c`, in process context, as the system call of
+/// the current task. (`#[export]` makes every function C calls `unsafe`.)
 #[export]
 pub unsafe extern "C" fn nsfd_sys_setns(fd: c_int, nstype: c_int) -> c_long {
     to_syscall_return(setns::setns(fd, nstype).map(|()| 0))

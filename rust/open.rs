@@ -20,7 +20,7 @@ use kernel::{
         Pid,
         Task, //
     },
-    uapi::NSFD_FOR_CHILDREN,
+    uapi::NSFD_FOR_CHILDREN, //
 };
 
 /// The kind `nstype` names: one `CLONE_NEW*` flag, optionally with `NSFD_FOR_CHILDREN`.
@@ -32,7 +32,8 @@ fn kind_of(nstype: c_ulong) -> Result<Kind> {
 /// Takes the namespace of kind `kind` of the task `pid`, after the check of `/proc/PID/ns/*`.
 fn namespace_of(kind: Kind, pid: Pid) -> Result<ARef<Namespace>> {
     if pid == 0 {
-        // The caller may always read its own namespaces: ptrace_may_access() grants a task access
+        // The calling thread's namespaces (those of /proc/thread-self/ns). The caller may always
+        // read its own namespaces: ptrace_may_access() grants a task access
         // to its own thread group whatever its credentials, so there is no check for an
         // execve() to race with, and no task reference to take.
         return kind.of_task(current!()).ok_or(ESRCH);

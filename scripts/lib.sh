@@ -94,7 +94,7 @@ series_repo() {
 	} | sort -u | while read -r p; do
 		[ -e "$src/$p" ] || continue
 		mkdir -p "$dir/$(dirname "$p")"
-		cp "$src/$p" "$dir/$p"
+		cp -P "$src/$p" "$dir/$p"
 	done
 	"${git[@]}" add -A
 	"${git[@]}" commit -q -m "pristine $(basename "$src"): the files the series touches"

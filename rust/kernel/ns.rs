@@ -52,8 +52,9 @@ const ALL_TYPES: u32 = bindings::CLONE_NEWNS
 ///
 /// # Invariants
 ///
-/// The `ns_common` is embedded in a namespace whose `ops` are set, and a plain reference
-/// (`__ns_ref`) to it is held for as long as the `Namespace` is borrowed.
+/// The `ns_common` is embedded in a namespace whose `ops` are set (they are null only for a type
+/// whose `CONFIG` is off, of which no namespace exists but the initial one), and a plain
+/// reference (`__ns_ref`) to it is held for as long as the `Namespace` is borrowed.
 #[repr(transparent)]
 pub struct Namespace(Opaque<bindings::ns_common>);
 
@@ -66,14 +67,18 @@ unsafe impl Sync for Namespace {}
 // SAFETY: `__ns_ref_inc` takes and `ops->put` drops the plain reference, which keeps the
 // namespace's memory.
 unsafe impl AlwaysRefCounted for Namespace {
+    #[inline]
     fn inc_ref(&self) {
         // SAFETY: By the type invariants the namespace is alive, so its count is not zero.
         unsafe { bindings::__ns_ref_inc(self.as_ptr()) };
     }
 
+    #[inline]
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller owns a reference, so the namespace is alive while we borrow it.
         let put = unsafe { obj.as_ref() }.ops().put;
+        // Every type's operations have `put`; without it the reference would leak.
+        crate::warn_on!(put.is_none());
         if let Some(put) = put {
             // SAFETY: The caller gives up its reference, which `put` consumes.
             unsafe { put(obj.cast().as_ptr()) };
@@ -87,6 +92,7 @@ impl Namespace {
     /// # Safety
     ///
     /// `ptr` is a live `ns_common` with `ops` set, and a reference to it is held for `'a`.
+    #[inline]
     pub unsafe fn from_raw<'a>(ptr: *const bindings::ns_common) -> &'a Self {
         // INVARIANT: The caller guarantees a live `ns_common` with `ops` set and a reference
         // held for `'a`.
@@ -99,6 +105,7 @@ impl Namespace {
     /// # Safety
     ///
     /// `ptr` is null or a live `ns_common` with `ops` set whose reference the caller gives up.
+    #[inline]
     pub unsafe fn from_counted(ptr: *mut bindings::ns_common) -> Option<ARef<Self>> {
         // INVARIANT: The caller guarantees a live `ns_common` with `ops` set; the `ARef` holds
         // the reference it gives up.
@@ -107,6 +114,7 @@ impl Namespace {
     }
 
     /// Returns a raw pointer to the `ns_common`.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::ns_common {
         self.0.get()
     }
@@ -118,6 +126,7 @@ impl Namespace {
     }
 
     /// The namespace's type, as its `CLONE_NEW*` flag.
+    #[inline]
     pub fn ns_type(&self) -> u32 {
         // SAFETY: `ns_type` is set at creation and never changes.
         unsafe { (*self.as_ptr()).ns_type }
@@ -128,11 +137,12 @@ impl Namespace {
     ///
     /// # Safety
     ///
-    /// `nsset` was prepared by `prepare_nsset()` with this namespace's type among its flags (the
-    /// `install` operations use what `prepare_nsset()` makes for their type), by the current
-    /// task, which is a user task (they look at its credentials, `fs`, thread group and `mm`),
-    /// and is not yet released.
-    pub unsafe fn install_into(&self, nsset: *mut bindings::nsset) -> Result {
+    /// `nsset` was prepared by `prepare_nsset()` on the current task, which is a user task (the
+    /// `install` operations look at its credentials, `fs`, thread group and `mm`), with this
+    /// namespace's type among its flags (they use what `prepare_nsset()` makes for their type
+    /// only: the new credentials of `CLONE_NEWUSER`, the `fs` copy of `CLONE_NEWNS`), and has been
+    /// neither committed (`commit_nsset()` takes its `nsproxy`) nor released.
+    pub(crate) unsafe fn install_into(&self, nsset: *mut bindings::nsset) -> Result {
         let install = self.ops().install.ok_or(EINVAL)?;
         // SAFETY: The caller prepared `nsset`; the namespace is alive while borrowed.
         to_result(unsafe { install(nsset, self.as_ptr()) })
@@ -146,7 +156,8 @@ impl Namespace {
             return None;
         }
         // SAFETY: The inode of an nsfs file holds a reference to its namespace in `i_private`
-        // until it is evicted, and the borrowed file keeps the inode.
+        // until it is evicted, and the borrowed file keeps the inode. nsfs files exist only for
+        // namespaces with `ops` (they are opened through them).
         Some(unsafe { Self::from_raw((*(*file.as_ptr()).f_inode).i_private.cast()) })
     }
 
@@ -155,12 +166,15 @@ impl Namespace {
     /// while any file or mount of it exists.
     ///
     /// Consumes `ns`: the reference moves into a new nsfs inode, or is dropped if the
-    /// namespace's inode exists already.
+    /// namespace's inode exists already. There is no permission check: the caller decides who
+    /// may open the namespace.
     pub fn open_file(ns: ARef<Self>) -> Result<ARef<File>> {
-        // SAFETY: `open_namespace_file` consumes the reference we give up here, whether it
-        // succeeds or fails.
+        // SAFETY: `open_namespace_file` consumes the reference we give up here on every path,
+        // success or failure.
         let file = unsafe { bindings::open_namespace_file(ARef::into_raw(ns).as_ptr().cast()) };
         let file = from_err_ptr(file)?;
+        // INVARIANT: The file is new and in no file descriptor table, so it has no `fdget_pos`
+        // borrow to respect.
         // SAFETY: `open_namespace_file` returned a new file with one reference, which we now
         // own; `File` is transparent over `struct file`.
         Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
@@ -169,6 +183,11 @@ impl Namespace {
 
 /// One entry of `/proc/PID/ns/`: the operations of a namespace type, for the task itself or,
 /// for pid and time namespaces, for its children.
+///
+/// # Invariants
+///
+/// The operations are one of the kernel's static `*_operations` tables, whose `get` returns a
+/// counted reference to a namespace with those `ops`, or null.
 #[derive(Clone, Copy)]
 pub struct Kind(&'static bindings::proc_ns_operations);
 
@@ -213,18 +232,21 @@ impl Kind {
             (bindings::CLONE_NEWTIME, true) => &raw const bindings::timens_for_children_operations,
             _ => return None,
         };
+        // INVARIANT: `ops` is one of the kernel's operation tables.
         // SAFETY: The operation tables are statics that live as long as the kernel.
         Some(Self(unsafe { &*ops }))
     }
 
     /// Takes a reference to this kind of namespace of `task`; `None` when the task has none
-    /// left (it is exiting).
+    /// left (it is exiting). There is no permission check (opening `/proc/PID/ns/*` checks
+    /// [`Task::may_read_fscreds`]).
     pub fn of_task(self, task: &Task) -> Option<ARef<Namespace>> {
         let get = self.0.get?;
         // SAFETY: `task` is alive while borrowed; `get` takes its own locks and returns a counted
         // reference or null.
         let ns = unsafe { get(task.as_ptr()) };
-        // SAFETY: `get` returned null or a counted reference to a namespace with `ops` set.
+        // SAFETY: By the type invariants `get` returned null or a counted reference to a
+        // namespace with `ops` set.
         unsafe { Namespace::from_counted(ns) }
     }
 }
@@ -320,12 +342,14 @@ mod tests {
     }
 
     /// The namespace's plain reference count.
+    #[cfg(CONFIG_NET_NS)]
     fn ref_count(ns: &Namespace) -> i32 {
         // SAFETY: The namespace is alive while borrowed.
         unsafe { bindings::__ns_ref_read(ns.as_ptr()) }
     }
 
     /// A kernel thread's last `fput()` is deferred to a work item: waits for it.
+    #[cfg(CONFIG_NET_NS)]
     fn flush_delayed_fput() {
         // SAFETY: `flush_delayed_fput` may be called from any sleepable context.
         unsafe { bindings::flush_delayed_fput() };

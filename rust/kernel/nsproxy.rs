@@ -34,6 +34,7 @@ pub struct PidfdPid<'a> {
 
 impl<'a> PidfdPid<'a> {
     /// The pid of `file` if it is a pidfd, or `None`.
+    #[inline]
     pub fn of(file: &'a LocalFile) -> Option<Self> {
         // SAFETY: `file` is alive while borrowed; `pidfd_pid` returns an error pointer for a file
         // that is not a pidfd.
@@ -100,14 +101,18 @@ impl NsSet {
     /// flags need them).
     fn prepare(flags: c_ulong) -> Result<Self> {
         let current = crate::current!();
+        // A user task with its `mm` also has its `nsproxy` and `fs`, which `prepare_nsset()` copies:
+        // `do_exit()` drops the `mm` first (`exit_mm()` before `exit_fs()` and
+        // `exit_task_namespaces()`), so a task past that point is refused here.
         if current.is_kthread() || current.mm().is_none() {
             return Err(EINVAL);
         }
         let mut inner = bindings::nsset::default();
         // Namespace type flags fit in 32 bits.
         let flags = u32::try_from(flags).map_err(|_| EINVAL)?;
-        // SAFETY: `inner` is zeroed as `prepare_nsset` expects; on failure it releases what it
-        // took.
+        // SAFETY: `inner` is zeroed as `prepare_nsset` expects, for the current task, a user task
+        // with its `nsproxy` and `fs` (checked above). On failure it releases what it took but, as
+        // for C's setns(), the credentials it prepared when copying `fs` fails.
         to_result(unsafe { bindings::prepare_nsset(flags, &mut inner) })?;
         // INVARIANT: `prepare_nsset` succeeded for the current task, a user task (checked
         // above), and recorded `flags` in `inner.flags`; `drop` releases it.
@@ -121,8 +126,10 @@ impl NsSet {
         if self.inner.flags != ns.ns_type() {
             return Err(EINVAL);
         }
-        // SAFETY: By the type invariants `inner` is prepared for the current task, a user task,
-        // and not yet released; its flags are exactly `ns`'s type (checked above).
+        // SAFETY: By the type invariants `inner` was prepared on the current task, a user task,
+        // and is neither committed (only `ValidNsSet::commit` does, consuming the set) nor
+        // released; its flags are exactly `ns`'s type (checked above), so what `install` uses
+        // for that type was made.
         unsafe { ns.install_into(&mut self.inner) }?;
         // INVARIANT: the one flagged type was staged and passed its `install` check.
         Ok(ValidNsSet(self))

@@ -94,7 +94,7 @@ TEST(bad_arguments)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, sys_nsfd(0, CLONE_NEWNET | (1UL << (sizeof(long) * 8 - 1))));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, sys_nsfd(-1, CLONE_NEWNET));
+	EXPECT_EQ(-1, sys_nsfd(-1, CLONE_NEWNS));
 	EXPECT_EQ(EINVAL, errno);
 
 	/* A reaped child's pid names no task. */
@@ -103,7 +103,7 @@ TEST(bad_arguments)
 	if (child == 0)
 		_exit(0);
 	ASSERT_EQ(child, waitpid(child, NULL, 0));
-	EXPECT_EQ(-1, sys_nsfd(child, CLONE_NEWNET));
+	EXPECT_EQ(-1, sys_nsfd(child, CLONE_NEWNS));
 	EXPECT_EQ(ESRCH, errno);
 }
 
