@@ -3,6 +3,7 @@
 #
 #   make run [CMD='...'] [FLAVOUR=release]   set up, build, boot the kernel under virtme-ng
 #   make test              set up, build, boot, run every test suite (debug kernel)
+#   make test ARCH=arm64   nsfd_selftest in an arm64 kernel under qemu-system-aarch64
 #   make bench [BENCH_ARGS='...']   the benchmark in the release kernel
 #   make stress [STRESS_ARGS='...'] races, fuzzing and leak accounting in the debug kernel
 #   make oracle            record the unmodified kernel's outcomes that make test compares with
@@ -29,7 +30,7 @@ export NSFD_UAPI_HEADERS := $(CURDIR)/build/usr-headers/include
 all: kernel userspace
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile
 
 toolchain:
 	@scripts/setup-toolchain.sh --versions
@@ -45,8 +46,13 @@ run: export NSFD_CMD = $(CMD)
 run: userspace
 	@scripts/vm.sh
 
+# ARCH=arm64: the arm64 kernel and nsfd_selftest, booted under emulation.
 test:
+ifeq ($(ARCH),arm64)
+	@scripts/test-arm64.sh
+else
 	@scripts/test.sh
+endif
 
 # Every route to a namespace handle, side by side, in the release kernel;
 # the table goes to results/bench.txt.

@@ -1,46 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Cross-builds the integrated tree (the patch series applied) for arm64 with
-# LLVM and the component on: the series touches every architecture's syscall
-# table and core code, and the component's entries are SYSCALL_DEFINE2 (no
-# architecture's registers), so it must build there too, with the real
-# nsfd and setns in the arm64 syscall table (not the COND_SYSCALL stub).
-# Not part of make test (it takes minutes); prints the result.
+# LLVM and the component on (config/arm64.config): the series touches every
+# architecture's syscall table and core code, and the component's entries
+# are SYSCALL_DEFINE2 (no architecture's registers), so it must build there
+# too, with the real nsfd and setns in the arm64 syscall table (not the
+# COND_SYSCALL stub). Builds the bootable Image and installs the uapi
+# headers too: make test ARCH=arm64 (scripts/test-arm64.sh) boots what this
+# builds. The build directory is keyed by kernel version and fragment, so a
+# second run is incremental. Prints the build directory on stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+frag=$NSFD_TOP/config/arm64.config
 src=$("$NSFD_TOP/scripts/fetch-kernel.sh")
 tree=$("$NSFD_TOP/scripts/prepare-tree.sh" "$src")
-out=$NSFD_CACHE/build/arm64-check
-frag=$(mktemp)
-trap 'rm -f "$frag"' EXIT
-cat >"$frag" <<'EOF'
-CONFIG_64BIT=y
-# Namespaces need MULTIUSER, which tinyconfig leaves off.
-CONFIG_MULTIUSER=y
-CONFIG_PROC_FS=y
-CONFIG_NAMESPACES=y
-CONFIG_UTS_NS=y
-CONFIG_IPC_NS=y
-CONFIG_USER_NS=y
-CONFIG_PID_NS=y
-CONFIG_NET=y
-CONFIG_NET_NS=y
-CONFIG_CGROUPS=y
-CONFIG_TIME_NS=y
-CONFIG_SYSVIPC=y
-CONFIG_POSIX_MQUEUE=y
-CONFIG_RUST=y
-CONFIG_NSFD=y
-EOF
+kver=$(make -s -C "$tree" kernelversion)
+out=$NSFD_CACHE/build/arm64-$kver-$(sha256sum <"$frag" | cut -c1-12)
+# A new config starts from the newest arm64 build of the same kernel, as
+# build-kernel.sh's do: kbuild rebuilds only what the change touches.
+if [ ! -d "$out" ]; then
+	seed=$(ls -td "$NSFD_CACHE/build/arm64-$kver-"* 2>/dev/null | head -n1 || true)
+	if [ -n "$seed" ]; then
+		say "seeding $out from $seed"
+		cp -a "$seed" "$out.tmp" && mv "$out.tmp" "$out"
+		rm -f "$out/.nsfd-config"
+	fi
+fi
+# configure.sh's make calls take the architecture from the environment.
+export ARCH=arm64
 mapfile -t karm < <(kmake_args)
-karm+=(ARCH=arm64)
-mkdir -p "$out"
-make -s -C "$tree" O="$out" "${karm[@]}" tinyconfig >/dev/null
-"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >/dev/null
-make -s -C "$tree" O="$out" "${karm[@]}" olddefconfig >/dev/null
-grep -q '^CONFIG_NSFD=y' "$out/.config" || die "arm64: CONFIG_NSFD did not stick: $(grep -E 'CONFIG_(RUST|NSFD)[= ]' "$out/.config" | tr '\n' ' ')"
-say "building arm64 vmlinux of $tree in $out"
-make -s -C "$tree" O="$out" "${karm[@]}" -j"$(nproc)" vmlinux
+"$NSFD_TOP/scripts/configure.sh" "$tree" "$out" "$frag" >&2
+say "building arm64 Image of $tree in $out"
+make -s -C "$tree" O="$out" "${karm[@]}" -j"$(nproc)" Image >&2
+make -s -C "$tree" O="$out" "${karm[@]}" headers_install INSTALL_HDR_PATH="$out/usr-headers" >/dev/null
 # Both entries must be the component's (strong text symbols, 'T'), not the
 # weak COND_SYSCALL stub ('W').
 syms=$(llvm-nm "$out/vmlinux" | grep -E ' __arm64_sys_(nsfd|setns)$' || true)
@@ -48,3 +40,4 @@ grep -q ' T __arm64_sys_nsfd$' <<<"$syms" || die "arm64: no strong __arm64_sys_n
 grep -q ' T __arm64_sys_setns$' <<<"$syms" || die "arm64: no strong __arm64_sys_setns in vmlinux: $syms"
 say "arm64: the series builds; vmlinux has:"
 printf '%s\n' "$syms" >&2
+echo "$out"

@@ -9,6 +9,8 @@ NSFD_KSERIES=7.3
 LLVM_BIN=/usr/lib/llvm-19/bin
 BINDGEN=${BINDGEN:-$NSFD_CACHE/cargo/bin/bindgen}
 VENV=$NSFD_CACHE/venv
+# The arm64 guest's static busybox (setup-toolchain.sh --arm64 unpacks it).
+ARM64_BUSYBOX=$NSFD_CACHE/arm64/busybox
 
 export PATH="$LLVM_BIN:$VENV/bin:$PATH"
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib

@@ -2,8 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install what building and booting the kernel needs. Idempotent: a second
 # run only checks. Needs root for apt (or everything already installed).
+#   setup-toolchain.sh [--arm64] [--versions]
+# --arm64 (make test ARCH=arm64) adds what the arm64 run needs; without it
+# none of that is installed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+arm64=no versions=no
+for arg in "$@"; do
+	case $arg in
+	--arm64) arm64=yes ;;
+	--versions) versions=yes ;;
+	*) die "usage: $0 [--arm64] [--versions]" ;;
+	esac
+done
 
 APT_PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
@@ -12,6 +24,10 @@ APT_PKGS=(
 	busybox-static iproute2 util-linux kmod rsync jq
 	libcap-dev
 )
+# Only with --arm64: the cross linker and static C library of the arm64
+# Rust selftest. qemu-system-arm (qemu-system-aarch64) comes from
+# bookworm-backports, as qemu-system-x86 does (install_arm64).
+APT_PKGS_ARM64=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 # Extra suites are pinned low so that a plain install never takes from them.
 PREFS=/etc/apt/preferences.d/nsfd-extra-suites
 SOURCES=/etc/apt/sources.list.d/nsfd-extra-suites.sources
@@ -85,6 +101,55 @@ install_apt() {
 	fi
 }
 
+install_arm64() {
+	local miss
+	miss=$(missing_pkgs "${APT_PKGS_ARM64[@]}" qemu-system-arm | tr '\n' ' ')
+	if [ -n "${miss// }" ]; then
+		need_root "$miss"
+		add_suites
+		[ -n "$(missing_pkgs "${APT_PKGS_ARM64[@]}")" ] && {
+			say "installing: $(missing_pkgs "${APT_PKGS_ARM64[@]}" | tr '\n' ' ')"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PKGS_ARM64[@]}" >/dev/null
+		}
+		# The version of the installed qemu-system-x86 and qemu-utils (bookworm's
+		# 7.2 would conflict with them).
+		if [ -n "$(missing_pkgs qemu-system-arm)" ]; then
+			say "installing qemu-system-arm from bookworm-backports"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				-t bookworm-backports qemu-system-arm >/dev/null
+		fi
+	fi
+	fetch_arm64_busybox
+}
+
+# The arm64 guest's init, shell and tools (sh, mount, poweroff): Debian's
+# static busybox for arm64, downloaded and unpacked into the cache, not
+# installed. apt reads the arm64 package lists into a private state
+# directory, so the machine's apt configuration (its architectures) stays
+# as it is.
+fetch_arm64_busybox() {
+	local dl=$NSFD_CACHE/download apt=$NSFD_CACHE/apt-arm64 deb opts
+	[ -x "$ARM64_BUSYBOX" ] && return 0
+	mkdir -p "$dl"
+	deb=$(ls "$dl"/busybox-static_*_arm64.deb 2>/dev/null | tail -n1 || true)
+	if [ -z "$deb" ]; then
+		say "downloading busybox-static for arm64 (Debian, bookworm)"
+		opts=(-qq -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o APT::Sandbox::User=root
+			-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" -o Dir::State::Status=/dev/null)
+		mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
+		apt-get "${opts[@]}" update >&2 || die "apt-get update of the arm64 package lists failed"
+		(cd "$dl" && apt-get "${opts[@]}" download busybox-static:arm64 >&2) ||
+			die "apt-get download busybox-static:arm64 failed"
+		rm -rf "$apt"
+		deb=$(ls "$dl"/busybox-static_*_arm64.deb | tail -n1)
+	fi
+	rm -rf "$NSFD_CACHE/arm64/busybox-deb"
+	mkdir -p "$NSFD_CACHE/arm64"
+	dpkg -x "$deb" "$NSFD_CACHE/arm64/busybox-deb"
+	install -m 755 "$NSFD_CACHE/arm64/busybox-deb/bin/busybox" "$ARM64_BUSYBOX"
+	rm -rf "$NSFD_CACHE/arm64/busybox-deb"
+}
+
 install_bindgen() {
 	[ -x "$BINDGEN" ] && return 0
 	say "installing bindgen-cli from crates.io into $NSFD_CACHE/cargo"
@@ -111,6 +176,14 @@ check_tools() {
 	done
 }
 
+check_arm64_tools() {
+	local t
+	for t in /usr/bin/qemu-system-aarch64:qemu-system-arm /usr/bin/aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu \
+		/usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross "$ARM64_BUSYBOX:busybox-static:arm64 (unpacked)"; do
+		[ -e "${t%%:*}" ] || die "missing ${t%%:*}: install ${t#*:}"
+	done
+}
+
 versions() {
 	echo "rustc: $(/usr/bin/rustc --version)"
 	echo "clang: $("$LLVM_BIN/clang" --version | head -n1)"
@@ -120,9 +193,22 @@ versions() {
 	echo "host cargo: $(cargo --version)"
 }
 
+versions_arm64() {
+	echo "qemu-system-aarch64: $(qemu-system-aarch64 --version | head -n1)"
+	echo "aarch64-linux-gnu-gcc: $(aarch64-linux-gnu-gcc --version | head -n1)"
+	echo "arm64 guest busybox-static: $(dpkg-deb -f "$(ls "$NSFD_CACHE"/download/busybox-static_*_arm64.deb | tail -n1)" Version)"
+}
+
 mkdir -p "$NSFD_CACHE"
 install_apt
 install_bindgen
 install_vng
 check_tools
-if [ "${1:-}" = --versions ]; then versions; fi
+if [ "$arm64" = yes ]; then
+	install_arm64
+	check_arm64_tools
+fi
+if [ "$versions" = yes ]; then
+	versions
+	if [ "$arm64" = yes ]; then versions_arm64; fi
+fi

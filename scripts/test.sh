@@ -19,24 +19,10 @@ host_suite() { # host_suite NAME < lines
 
 # Counts the cases of every suite and prints the closing line.
 summary() {
-	local p=0 f=0 s=0 file sp sf ss
 	echo
-	for file in "$results"/ktap/*.ktap; do
-		[ -e "$file" ] || continue
-		sp=$(grep -cE '^ok [0-9]+' "$file" | tr -d ' ')
-		ss=$(grep -cE '^ok [0-9]+ .*# SKIP' "$file" | tr -d ' ')
-		sf=$(grep -cE '^not ok [0-9]+' "$file" | tr -d ' ')
-		# A plan of 1..0 with SKIP is one skipped suite.
-		if grep -qE '^1\.\.0 # SKIP' "$file"; then ss=$((ss + 1)); sp=$((sp + 1)); fi
-		printf 'nsfd: %-16s %4d passed, %d failed, %d skipped\n' "$(basename "$file" .ktap)" $((sp - ss)) "$sf" "$ss"
-		p=$((p + sp - ss)) f=$((f + sf)) s=$((s + ss))
-	done | tee "$results/summary.txt"
-	read -r p f s < <(awk '{p+=$3; f+=$5; s+=$7} END {print p+0, f+0, s+0}' "$results/summary.txt")
+	ktap_suite_counts "$results"
 	stamp "done"
-	local line="$p passed, $f failed"
-	[ "$s" -gt 0 ] && line="$line, $s skipped"
-	echo "$line" | tee -a "$results/summary.txt"
-	[ "$f" -eq 0 ]
+	ktap_closing_line "$results"
 }
 
 stamp "toolchain"

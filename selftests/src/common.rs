@@ -6,6 +6,8 @@ use crate::sys::*;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
 
+// Only the i386 case (x86_64) uses it.
+#[cfg(target_arch = "x86_64")]
 pub(crate) use nsfd_testutil::errno::own;
 
 pub(crate) use nsfd_testutil::mounts::{bind as mount_bind, touch, umount};

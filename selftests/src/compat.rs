@@ -1,12 +1,28 @@
 //! The i386 entries (int $0x80) of nsfd, setns and the nsfs compat ioctl.
 
+#[cfg(target_arch = "x86_64")]
 use crate::child;
+#[cfg(target_arch = "x86_64")]
 use crate::common::*;
 use crate::ktap::{Cases, Outcome};
+#[cfg(target_arch = "x86_64")]
 use crate::sys::*;
+#[cfg(target_arch = "x86_64")]
 use std::os::fd::AsRawFd;
 
+/// Only x86_64 has i386 entry points: elsewhere the case is listed and skips.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn compat_entries(c: &mut Cases) {
+    c.case("compat_i386_nsfd_and_setns", || {
+        Err(Outcome::Skip(format!(
+            "no i386 entry points on {}",
+            std::env::consts::ARCH
+        )))
+    });
+}
+
 /// The i386 entry points (`int $0x80`), which a 64-bit process can reach too.
+#[cfg(target_arch = "x86_64")]
 pub(crate) fn compat_entries(c: &mut Cases) {
     c.case("compat_i386_nsfd_and_setns", move || {
         // Without i386 emulation int $0x80 kills the caller: probe in a child. A kernel
@@ -72,6 +88,7 @@ pub(crate) fn compat_entries(c: &mut Cases) {
 
 /// Whether the kernel has the i386 system call entries (`CONFIG_IA32_EMULATION`), by its
 /// symbol table, unless they are turned off at boot (`ia32_emulation=0`).
+#[cfg(target_arch = "x86_64")]
 fn has_i386_entries() -> bool {
     let off = std::fs::read_to_string("/proc/cmdline").is_ok_and(|c| {
         c.split_whitespace().any(|a| {

@@ -11,6 +11,7 @@ pub(crate) use nsfd_testutil::sys::{
 };
 
 /// The i386 system call entry (`int $0x80`) from this 64-bit process.
+#[cfg(target_arch = "x86_64")]
 pub(crate) mod i386 {
     use nsfd_testutil::i386::syscall2;
 
