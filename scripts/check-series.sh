@@ -22,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 # Any identity will do for a check.
 NSFD_SERIES_IDENT=${NSFD_SERIES_IDENT:-"nsfd check <nsfd@invalid>"} \
 	"$NSFD_TOP/scripts/export-series.sh" "$tmp/series" 2>/dev/null
-mapfile -t series < <(ls "$tmp"/series/*.patch)
+mapfile -t series < <(ls "$tmp"/series/*.patch | grep -v '/0000-cover-letter.patch$')
 set +e
 
 # A hard-linked copy of the pristine tree; what a previous run patched goes
