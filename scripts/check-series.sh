@@ -62,13 +62,13 @@ for p in "${series[@]}"; do
 	n=${name%%-*}
 	# New inodes for the files the patch changes: the pristine tree stays as it is.
 	for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p"); do
-		[ -e "$tree/$f" ] && cp --remove-destination "$tree/$f" "$tree/$f.nsfd-tmp" && mv "$tree/$f.nsfd-tmp" "$tree/$f"
+		# (A link stays a link: a patch that edits one must fail, as in git am.)
+		[ -f "$tree/$f" ] && [ ! -L "$tree/$f" ] && cp "$tree/$f" "$tree/$f.nsfd-tmp" && mv "$tree/$f.nsfd-tmp" "$tree/$f"
 	done
-	if patch -d "$tree" -p1 -s --no-backup-if-mismatch <"$p" >"$logs/$n-apply.log" 2>&1; then
+	if patch -d "$tree" -p1 -s --no-backup-if-mismatch -r - <"$p" >"$logs/$n-apply.log" 2>&1; then
 		ktap_pass "${n}_applies"
 	else
 		ktap_fail "${n}_applies" "$name does not apply: see $logs/$n-apply.log"
-		applied=0
 	fi
 	(cd "$tree" && scripts/checkpatch.pl --strict --show-types --terse "$p") >"$logs/$n-checkpatch.log" 2>&1
 	bad=$(unexpected_findings "$n" "$logs/$n-checkpatch.log" | tr '\n' ' ')

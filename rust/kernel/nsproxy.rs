@@ -101,8 +101,8 @@ impl NsSet {
     /// flags need them).
     fn prepare(flags: c_ulong) -> Result<Self> {
         let current = crate::current!();
-        // A user task with its `mm` also has its `nsproxy` and `fs`, which `prepare_nsset()` copies:
-        // `do_exit()` drops the `mm` first (`exit_mm()` before `exit_fs()` and
+        // A user task with its `mm` also has its `nsproxy` and `fs`, which `prepare_nsset()`
+        // copies: `do_exit()` drops the `mm` first (`exit_mm()` before `exit_fs()` and
         // `exit_task_namespaces()`), so a task past that point is refused here.
         if current.is_kthread() || current.mm().is_none() {
             return Err(EINVAL);
